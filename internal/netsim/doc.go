@@ -1,0 +1,39 @@
+// Package netsim is an in-memory datagram network for tests.
+//
+// A Network holds Endpoints, each a net.PacketConn with a fake UDP address
+// (10.0.0.1:443, 10.0.0.2:443, ... unless the test picks one) that never
+// touches a real socket. Every ordered pair of addresses has a Link that
+// carries datagrams in one direction and applies an Impairment: a fixed delay
+// plus jitter, random loss, reordering, duplication, corruption (one byte
+// flipped), and a bandwidth limit with a bounded drop-tail queue. Each Link
+// draws its random numbers from its own math/rand/v2 PCG source seeded from
+// Config.Seed and the two addresses, so a test that sends the same datagrams
+// sees the same fate for them in every run. Impairments may be changed while
+// datagrams flow, for example to black-hole a path for a while.
+//
+// The network uses only the standard library's timers, channels and mutexes,
+// so it runs in real time and equally under testing/synctest with fake time:
+// create the Network inside the synctest bubble, and a reader blocked in
+// ReadFrom counts as durably blocked. Each Link keeps its datagrams in flight
+// in a queue ordered by arrival time and runs one timer for the earliest, so
+// datagrams due at the same instant arrive in the order they were sent.
+//
+// Every Link counts the datagrams sent into it, delivered, dropped (with the
+// drops from random loss and from a full queue also counted apart),
+// duplicated, corrupted and reordered; see LinkStats.
+//
+// # Limitations
+//
+//   - No ICMP: a datagram to an address with no endpoint, or beyond the MTU of
+//     Config, vanishes or fails the write; nothing like "port unreachable"
+//     ever comes back.
+//   - No ECN marks and no IP header, so no TTL, DSCP or fragmentation.
+//   - Jitter is uniform in [0, Jitter); there is no heavy-tailed or
+//     correlated (bursty, Gilbert-Elliott) loss or delay model.
+//   - Bandwidth is a single serializer per Link; Links do not share a
+//     bottleneck, so two flows to one receiver do not compete.
+//   - Each datagram in flight is a fresh allocation, which suits tests but
+//     not a long benchmark.
+//   - An Endpoint's address is fixed; NAT rebinding must be emulated by closing
+//     one Endpoint and opening another.
+package netsim

@@ -1,0 +1,219 @@
+package udpio
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+)
+
+// MaxSegments is the largest number of datagrams a caller may pack into one
+// GSO buffer (Message.SegmentSize set). The Linux kernel refuses more
+// (UDP_MAX_SEGMENTS) on the kernels Peregrine supports.
+const MaxSegments = 64
+
+// MaxBufferSize is the largest number of bytes one Message may carry. It is the
+// largest UDP payload that fits in an IPv4 packet (65535 minus a 20-byte IP
+// header and an 8-byte UDP header), which bounds a GSO buffer on either family.
+// A read buffer of this size can hold anything the kernel coalesces with GRO.
+const MaxBufferSize = 65507
+
+// DefaultBatchSize is the number of messages one system call moves when
+// Options.BatchSize is zero.
+const DefaultBatchSize = 64
+
+// Environment variables that force slower paths, for debugging and for machines
+// whose drivers misbehave. A value of "1" or "true" turns the feature off.
+const (
+	// EnvDisableGSO turns off UDP generic segmentation offload on send; GSO
+	// buffers are then split into single datagrams in software.
+	EnvDisableGSO = "PEREGRINE_DISABLE_GSO"
+	// EnvDisableGRO turns off UDP generic receive offload.
+	EnvDisableGRO = "PEREGRINE_DISABLE_GRO"
+	// EnvDisableBatch forces the portable path: one ReadFrom or WriteTo per
+	// datagram, no GSO and no GRO.
+	EnvDisableBatch = "PEREGRINE_DISABLE_BATCH"
+)
+
+// A Message is one entry of a batch: a buffer owned by the caller, the number of
+// valid bytes in it, the peer address and the segment size.
+//
+// For WriteBatch, Buf[:N] is sent to Addr. If SegmentSize is positive and less
+// than N, Buf[:N] holds several datagrams of SegmentSize bytes each, the last one
+// possibly shorter (GSO); at most MaxSegments of them and at most MaxBufferSize
+// bytes in all. Without kernel GSO the buffer is split in software, so callers
+// never need to check Capabilities before building such a buffer.
+//
+// For ReadBatch, the datagram is read into Buf (its length, not its capacity,
+// is the room offered); ReadBatch sets N, Addr and SegmentSize. A positive
+// SegmentSize below N means the kernel coalesced several datagrams from Addr
+// (GRO): use NumSegments and Segment to take them apart. When GRO is active,
+// buffers shorter than MaxBufferSize may lose coalesced datagrams to truncation.
+//
+// A Message is a plain value; it is not safe for concurrent use.
+type Message struct {
+	// Buf is the packet buffer. The caller owns it; udpio keeps no reference
+	// that outlives the call it is passed to.
+	Buf []byte
+	// N is the number of valid bytes in Buf.
+	N int
+	// Addr is the peer: the destination on write, the source on read. IPv4
+	// peers of a dual-stack socket are reported as IPv4, not as IPv4-mapped
+	// IPv6, and either form is accepted on write.
+	Addr netip.AddrPort
+	// SegmentSize is the size of each datagram in a GSO or GRO buffer, or 0
+	// when Buf[:N] is a single datagram.
+	SegmentSize int
+}
+
+// NumSegments reports how many datagrams Buf[:N] holds.
+func (m *Message) NumSegments() int {
+	if m.N <= 0 {
+		return 0
+	}
+	if m.SegmentSize <= 0 || m.SegmentSize >= m.N {
+		return 1
+	}
+	return (m.N + m.SegmentSize - 1) / m.SegmentSize
+}
+
+// Segment returns datagram i of Buf[:N], for 0 <= i < NumSegments(). The result
+// aliases Buf.
+func (m *Message) Segment(i int) []byte {
+	if m.SegmentSize <= 0 || m.SegmentSize >= m.N {
+		return m.Buf[:m.N]
+	}
+	start := i * m.SegmentSize
+	end := min(start+m.SegmentSize, m.N)
+	return m.Buf[start:end]
+}
+
+// Capabilities reports which kernel features a Conn uses.
+type Capabilities struct {
+	// Batch is true when several datagrams move per system call
+	// (recvmmsg and sendmmsg).
+	Batch bool
+	// GSO is true when the kernel splits GSO buffers (UDP_SEGMENT). It can turn
+	// false while the Conn runs if the device refuses segmentation offload.
+	GSO bool
+	// GRO is true when the kernel may coalesce received datagrams (UDP_GRO).
+	GRO bool
+	// MaxSegments is the largest number of datagrams per GSO buffer that
+	// WriteBatch accepts. It is MaxSegments whether or not GSO is active,
+	// because the portable path splits such buffers in software.
+	MaxSegments int
+}
+
+// Options configures New. The zero value enables every feature the kernel
+// supports.
+type Options struct {
+	// DisableBatch forces the portable path (one datagram per system call, no
+	// GSO, no GRO). The environment variable PEREGRINE_DISABLE_BATCH=1 does
+	// the same.
+	DisableBatch bool
+	// DisableGSO turns off segmentation offload on send. The environment
+	// variable PEREGRINE_DISABLE_GSO=1 does the same.
+	DisableGSO bool
+	// DisableGRO turns off receive offload. The environment variable
+	// PEREGRINE_DISABLE_GRO=1 does the same.
+	DisableGRO bool
+	// BatchSize is the number of messages one system call moves at most.
+	// Zero means DefaultBatchSize. Longer batches are sent in several calls;
+	// ReadBatch fills at most BatchSize messages per call.
+	BatchSize int
+	// Logger receives rare events such as GSO being turned off at run time.
+	// Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// A Conn moves batches of datagrams over a net.PacketConn.
+//
+// ReadBatch and WriteBatch may be called concurrently with each other and with
+// Close. Concurrent calls of the same method are serialized, since each
+// direction owns one set of pre-allocated system-call buffers.
+type Conn interface {
+	// ReadBatch blocks until at least one datagram arrives, then fills up to
+	// len(msgs) messages (bounded by the batch size) without blocking further,
+	// and returns how many it filled. The read deadline of the underlying
+	// connection applies.
+	ReadBatch(msgs []Message) (n int, err error)
+
+	// WriteBatch sends every message and returns how many were sent in full.
+	// If err is not nil, msgs[n] is the message that failed; the caller may
+	// drop it and call WriteBatch again with msgs[n+1:]. A message that was
+	// split in software counts as sent only when all its datagrams were.
+	WriteBatch(msgs []Message) (n int, err error)
+
+	// Capabilities reports what is active now.
+	Capabilities() Capabilities
+
+	// LocalAddr returns the local address of the underlying connection.
+	LocalAddr() net.Addr
+
+	// PacketConn returns the connection New was given.
+	PacketConn() net.PacketConn
+
+	// Close closes the underlying connection, unblocking readers with an
+	// error that matches net.ErrClosed.
+	Close() error
+}
+
+// errBadMessage is returned for a message that cannot be sent as given.
+var errBadMessage = errors.New("udpio: invalid message")
+
+// New wraps pc. For a *net.UDPConn on Linux it uses recvmmsg and sendmmsg, and
+// GSO and GRO where a probe shows the kernel supports them; any other
+// connection, or any platform, gets the portable path. New never fails for a
+// usable pc; an error means the socket could not be inspected.
+func New(pc net.PacketConn, opts Options) (Conn, error) {
+	opts = opts.withEnv()
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = DefaultBatchSize
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if uc, ok := pc.(*net.UDPConn); ok && !opts.DisableBatch {
+		c, err := newBatchConn(uc, opts)
+		if err != nil {
+			return nil, err
+		}
+		if c != nil {
+			return c, nil
+		}
+	}
+	return newPortableConn(pc, opts), nil
+}
+
+// withEnv returns o with the environment's switches applied.
+func (o Options) withEnv() Options {
+	o.DisableBatch = o.DisableBatch || envSet(EnvDisableBatch)
+	o.DisableGSO = o.DisableGSO || envSet(EnvDisableGSO)
+	o.DisableGRO = o.DisableGRO || envSet(EnvDisableGRO)
+	return o
+}
+
+func envSet(name string) bool {
+	switch os.Getenv(name) {
+	case "1", "true", "TRUE", "yes":
+		return true
+	}
+	return false
+}
+
+// checkWrite validates a message before it is handed to the kernel or split.
+func checkWrite(m *Message) error {
+	if m.N < 0 || m.N > len(m.Buf) || m.N > MaxBufferSize || !m.Addr.IsValid() {
+		return errBadMessage
+	}
+	if m.SegmentSize < 0 {
+		return errBadMessage
+	}
+	if m.SegmentSize > 0 && m.SegmentSize < m.N {
+		if (m.N+m.SegmentSize-1)/m.SegmentSize > MaxSegments {
+			return errBadMessage
+		}
+	}
+	return nil
+}
