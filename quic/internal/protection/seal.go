@@ -7,7 +7,8 @@ import "encoding/binary"
 //
 // pkt holds the complete unprotected header followed by the plaintext
 // payload. The header ends with the truncated packet number of pnLen bytes
-// (1 to 4) at pnOffset, and its Length field, if any, already counts the
+// (1 to 4) at pnOffset, which must agree with pn and with the first byte's
+// Packet Number Length bits, and its Length field, if any, already counts the
 // TagLen bytes of the tag. pn is the full packet number. If cap(pkt) leaves
 // room for the tag no memory is allocated; otherwise a larger copy is made.
 //
@@ -18,7 +19,7 @@ import "encoding/binary"
 func (k *Keys) Seal(pkt []byte, pnOffset, pnLen int, pn int64) ([]byte, error) {
 	hdrLen := pnOffset + pnLen
 	if pnOffset < 1 || pnLen < 1 || pnLen > 4 || hdrLen > len(pkt) ||
-		pn < 0 || pn > MaxPacketNumber {
+		pn < 0 || pn > MaxPacketNumber || !headerMatches(pkt, pnOffset, pnLen, pn) {
 		return nil, ErrBadArgument
 	}
 	// RFC 9001, Section 5.4.2: the sample starts 4 bytes after the packet
@@ -42,6 +43,20 @@ func (k *Keys) Seal(pkt []byte, pnOffset, pnLen int, pn int64) ([]byte, error) {
 		pkt[pnOffset+i] ^= m[1+i]
 	}
 	return pkt, nil
+}
+
+// headerMatches reports whether the first byte's Packet Number Length bits
+// and the truncated packet number at pnOffset agree with pnLen and pn, so
+// that a header built wrongly fails here rather than at the peer.
+func headerMatches(pkt []byte, pnOffset, pnLen int, pn int64) bool {
+	if int(pkt[0]&0x03)+1 != pnLen {
+		return false
+	}
+	var truncated uint64
+	for _, c := range pkt[pnOffset : pnOffset+pnLen] {
+		truncated = truncated<<8 | uint64(c)
+	}
+	return truncated == uint64(pn)&(1<<(8*pnLen)-1)
 }
 
 // Open removes protection from the packet in pkt in place (RFC 9001,

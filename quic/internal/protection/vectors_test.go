@@ -96,13 +96,13 @@ func TestInitialKeyValues(t *testing.T) {
 
 // initialCase is one Initial packet of the appendices.
 type initialCase struct {
-	name      string
-	version   uint32
+	name       string
+	version    uint32
 	fromClient bool
-	header    []byte
-	payload   []byte
-	protected []byte
-	pn        int64
+	header     []byte
+	payload    []byte
+	protected  []byte
+	pn         int64
 }
 
 func initialCases(t *testing.T) []initialCase {
