@@ -2,10 +2,94 @@
 
 package udpio
 
-import "net"
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"sync/atomic"
+	"syscall"
 
-// newBatchConn returns nil until the recvmmsg/sendmmsg path lands; New then
-// uses the portable one.
-func newBatchConn(_ *net.UDPConn, _ Options) (Conn, error) {
-	return nil, nil
+	"golang.org/x/sys/unix"
+)
+
+// batchConn is the Linux path: recvmmsg and sendmmsg on the socket of a
+// *net.UDPConn, with GSO and GRO when the kernel has them.
+type batchConn struct {
+	uc  *net.UDPConn
+	rc  syscall.RawConn
+	log *slog.Logger
+	v6  bool // the socket is AF_INET6 (possibly dual-stack)
+	gro bool
+	gso atomic.Bool // cleared for good if the device refuses GSO
+
+	r readState
+	w writeState
+}
+
+// newBatchConn probes the socket of uc and returns the batch path for it.
+func newBatchConn(uc *net.UDPConn, opts Options) (Conn, error) {
+	rc, err := uc.SyscallConn()
+	if err != nil {
+		return nil, fmt.Errorf("udpio: %w", err)
+	}
+	c := &batchConn{uc: uc, rc: rc, log: opts.Logger}
+	var domain int
+	var gsoOK, groOK bool
+	var sockErr error
+	err = rc.Control(func(fd uintptr) {
+		domain, sockErr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
+		if !opts.DisableGSO {
+			// Reading UDP_SEGMENT fails with ENOPROTOOPT on kernels
+			// without UDP GSO (before 4.18).
+			_, e := unix.GetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_SEGMENT)
+			gsoOK = e == nil
+		}
+		if !opts.DisableGRO {
+			e := unix.SetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_GRO, 1)
+			groOK = e == nil
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("udpio: %w", err)
+	}
+	if sockErr != nil {
+		return nil, fmt.Errorf("udpio: reading SO_DOMAIN: %w", sockErr)
+	}
+	switch domain {
+	case unix.AF_INET:
+	case unix.AF_INET6:
+		c.v6 = true
+	default:
+		return nil, nil // not an IP socket: let the portable path cope
+	}
+	c.gso.Store(gsoOK)
+	c.gro = groOK
+	c.r.init(c, opts.BatchSize)
+	c.w.init(c, opts.BatchSize)
+	return c, nil
+}
+
+func (c *batchConn) Capabilities() Capabilities {
+	return Capabilities{Batch: true, GSO: c.gso.Load(), GRO: c.gro, MaxSegments: MaxSegments}
+}
+
+func (c *batchConn) LocalAddr() net.Addr        { return c.uc.LocalAddr() }
+func (c *batchConn) PacketConn() net.PacketConn { return c.uc }
+func (c *batchConn) Close() error               { return c.uc.Close() }
+
+// ReadBatch implements Conn.
+func (c *batchConn) ReadBatch(msgs []Message) (int, error) {
+	return c.r.read(msgs)
+}
+
+// WriteBatch implements Conn.
+func (c *batchConn) WriteBatch(msgs []Message) (int, error) {
+	return c.w.write(msgs)
+}
+
+// sysErr turns an errno from a raw system call into the error a caller of
+// net.UDPConn would see, so errors.Is(err, net.ErrClosed) keeps working.
+func sysErr(op string, errno syscall.Errno) error {
+	return os.NewSyscallError(op, errno)
 }

@@ -67,11 +67,9 @@ type Message struct {
 	SegmentSize int
 }
 
-// NumSegments reports how many datagrams Buf[:N] holds.
+// NumSegments reports how many datagrams Buf[:N] holds. An empty message is
+// one empty datagram.
 func (m *Message) NumSegments() int {
-	if m.N <= 0 {
-		return 0
-	}
 	if m.SegmentSize <= 0 || m.SegmentSize >= m.N {
 		return 1
 	}
