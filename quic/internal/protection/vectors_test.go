@@ -25,7 +25,7 @@ func unhex(s string) []byte {
 	return b
 }
 
-func readVector(t *testing.T, name string) []byte {
+func readVector(t testing.TB, name string) []byte {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(vectorDir, name))
 	if err != nil {
