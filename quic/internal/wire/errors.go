@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"strconv"
+	"strings"
 )
 
 // TransportErrorCode is a QUIC transport error code (RFC 9000, Section 20.1),
@@ -83,7 +84,8 @@ func (c TransportErrorCode) String() string {
 		return transportErrorNames[c]
 	}
 	if alert, ok := c.TLSAlert(); ok {
-		return "CRYPTO_ERROR(" + tls.AlertError(alert).Error() + ")"
+		name := strings.TrimPrefix(tls.AlertError(alert).Error(), "tls: ")
+		return "CRYPTO_ERROR(" + name + ")"
 	}
 	return "0x" + strconv.FormatUint(uint64(c), 16)
 }
