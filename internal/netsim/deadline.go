@@ -12,6 +12,7 @@ import (
 type deadline struct {
 	mu      sync.Mutex
 	timer   *time.Timer
+	at      time.Time     // the deadline; zero if none
 	expired chan struct{} // closed when the deadline has passed
 }
 
@@ -30,6 +31,7 @@ func (d *deadline) set(t time.Time) {
 	if isClosed(d.expired) {
 		d.expired = make(chan struct{})
 	}
+	d.at = t
 	if t.IsZero() {
 		return
 	}
@@ -57,9 +59,13 @@ func (d *deadline) wait() <-chan struct{} {
 	return d.expired
 }
 
-// passed reports whether the deadline has passed.
+// passed reports whether the deadline has passed. It compares against the
+// clock as well as the channel, because the timer that closes the channel may
+// not have run yet when the deadline is reached.
 func (d *deadline) passed() bool {
-	return isClosed(d.wait())
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return isClosed(d.expired) || (!d.at.IsZero() && !time.Now().Before(d.at))
 }
 
 func isClosed(ch <-chan struct{}) bool {
