@@ -38,6 +38,11 @@
 //   - Dropping the previous read keys after about three PTOs (RFC 9001,
 //     Section 6.5) is left to the connection, which owns the timers and calls
 //     [AppKeys.DiscardPrevious].
+//   - When a peer's key update arrives, [AppKeys.Open] derives the following
+//     generation of read keys right away, after the packet authenticated. The
+//     few microseconds this takes are a timing signal of the update (RFC 9001,
+//     Section 6.3); deriving it later, off the packet path, would need a hook
+//     the connection calls when idle.
 //   - Failed decryptions are counted only by [AppKeys] (1-RTT); the
 //     connection must add failures at other levels if it wants them in the
 //     integrity limit of RFC 9001, Section 6.6.

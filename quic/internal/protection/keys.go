@@ -44,7 +44,7 @@ var (
 	ErrUnknownSuite     = errors.New("protection: unsupported cipher suite")
 	ErrUnknownVersion   = errors.New("protection: unsupported QUIC version")
 	ErrBadSecret        = errors.New("protection: secret length does not match the suite's hash")
-	ErrBadArgument      = errors.New("protection: invalid packet number offset, length or value")
+	ErrBadArgument      = errors.New("protection: invalid argument")
 	ErrNoKeys           = errors.New("protection: keys not available")
 	ErrUpdatePending    = errors.New("protection: previous key update not yet answered by the peer")
 )

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -102,6 +103,8 @@ func TestSealArguments(t *testing.T) {
 		{"negative pn", base, 9, 2, -1, ErrBadArgument},
 		{"pn past the end", base[:10], 9, 2, 0x1234, ErrBadArgument},
 		{"no room for sample", base[:12], 9, 2, 0x1234, ErrPacketTooShort},
+		{"huge pn offset", base, math.MaxInt - 1, 2, 0x1234, ErrBadArgument},
+		{"huge pn offset 2", base, math.MaxInt, 2, 0x1234, ErrBadArgument},
 	}
 	for _, tt := range tests {
 		pkt := append([]byte(nil), tt.pkt...) // cap == len: Seal must grow it
@@ -151,7 +154,7 @@ func TestOpenRejects(t *testing.T) {
 			t.Fatalf("length %d: err %v, want ErrPacketTooShort", l, err)
 		}
 	}
-	for _, bad := range []int{-1, 0, len(sealed)} {
+	for _, bad := range []int{-1, 0, len(sealed), math.MaxInt, math.MaxInt - 10, math.MinInt} {
 		in := append([]byte(nil), sealed...)
 		if _, _, _, err := client.Open(in, bad, 8); !errors.Is(err, ErrPacketTooShort) {
 			t.Errorf("pn offset %d: err %v, want ErrPacketTooShort", bad, err)
@@ -191,5 +194,28 @@ func TestResetToken(t *testing.T) {
 	other[15] ^= 1
 	if EqualResetTokens(tok, other) {
 		t.Error("EqualResetTokens accepted different tokens")
+	}
+}
+
+// TestConcurrentSharedState runs the functions documented as safe for
+// concurrent use from several goroutines, for the race detector.
+func TestConcurrentSharedState(t *testing.T) {
+	retry := readVector(t, "rfc9001_retry_packet.hex")
+	g := NewResetTokenGenerator(bytes.Repeat([]byte{1}, 32))
+	want := g.Token([]byte{9})
+	done := make(chan bool)
+	for range 4 {
+		go func() {
+			ok := true
+			for range 50 {
+				ok = ok && VerifyRetry(Version1, odcid, retry) && g.Token([]byte{9}) == want
+			}
+			done <- ok
+		}()
+	}
+	for range 4 {
+		if !<-done {
+			t.Error("concurrent VerifyRetry or Token gave a wrong answer")
+		}
 	}
 }

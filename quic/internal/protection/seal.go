@@ -17,11 +17,12 @@ import "encoding/binary"
 // Section 5.4.2); the caller pads with PADDING frames. On error pkt is left
 // unchanged.
 func (k *Keys) Seal(pkt []byte, pnOffset, pnLen int, pn int64) ([]byte, error) {
-	hdrLen := pnOffset + pnLen
-	if pnOffset < 1 || pnLen < 1 || pnLen > 4 || hdrLen > len(pkt) ||
+	// Written so that no sum can overflow, whatever the arguments.
+	if pnLen < 1 || pnLen > 4 || pnOffset < 1 || pnOffset > len(pkt)-pnLen ||
 		pn < 0 || pn > MaxPacketNumber || !headerMatches(pkt, pnOffset, pnLen, pn) {
 		return nil, ErrBadArgument
 	}
+	hdrLen := pnOffset + pnLen
 	// RFC 9001, Section 5.4.2: the sample starts 4 bytes after the packet
 	// number offset and must lie within the protected packet.
 	if len(pkt)+TagLen < pnOffset+4+SampleLen {
@@ -89,7 +90,8 @@ func (k *Keys) Open(pkt []byte, pnOffset int, largest int64) (
 // length and the decoded packet number.
 func (k *Keys) unprotectHeader(pkt []byte, pnOffset int, largest int64) (int, int64, error) {
 	// RFC 9001, Section 5.4.2: a packet too short to sample is dropped.
-	if pnOffset < 1 || len(pkt) < pnOffset+4+SampleLen {
+	// The comparison is written so that a huge pnOffset cannot overflow.
+	if pnOffset < 1 || pnOffset > len(pkt)-4-SampleLen {
 		return 0, 0, ErrPacketTooShort
 	}
 	m := k.hp.mask(pkt[pnOffset+4:])
