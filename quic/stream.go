@@ -2,44 +2,284 @@ package quic
 
 import (
 	"context"
+	"io"
+	"os"
+	"sync"
 	"time"
 )
 
-// A Stream is a QUIC stream. Read and Write may be called concurrently with each
-// other and with the other methods; concurrent calls of Read (or of Write) are
-// serialised.
+// A Stream is a QUIC stream (RFC 9000, Section 2): bidirectional, or
+// unidirectional, in which case Write on a receive-only stream and Read on a
+// send-only stream return an error.
+//
+// Read and Write may be called concurrently with each other and with every other
+// method; concurrent calls of Read (or of Write) are safe but their data
+// interleaves in no defined order.
 type Stream struct {
-	id  int64
-	ctx context.Context
+	id      int64
+	ss      *streamsState
+	canSend bool
+	canRecv bool
+	ctx     context.Context
+	cancel  context.CancelFunc
+
+	// readGate and writeGate hold a token when a blocked Read or Write should
+	// look at the state again.
+	readGate  chan struct{}
+	writeGate chan struct{}
+
+	mu            sync.Mutex
+	send          sendState
+	recv          recvState
+	readDeadline  time.Time
+	writeDeadline time.Time
+	connErr       error // set by closeAll
+	removed       bool  // dropped from the stream set
+
+	queued      bool // in ss.sendQ; guarded by ss.qmu
+	connBlocked bool // in ss.connBlocked; owned by the connection goroutine
 }
 
-// ID returns the stream ID (RFC 9000, Section 2.1).
+// ID returns the stream ID (RFC 9000, Section 2.1). Its two low bits tell who
+// opened the stream (0x1 set: the server) and its direction (0x2 set:
+// unidirectional).
 func (s *Stream) ID() int64 { return s.id }
 
-// Read reads received data. It returns io.EOF after the peer's FIN.
-func (s *Stream) Read(p []byte) (int, error) { return 0, errWriteOnly }
-
-// Write writes data, blocking while the send buffer is full.
-func (s *Stream) Write(p []byte) (int, error) { return 0, errReadOnly }
-
-// Close closes the send side with a FIN.
-func (s *Stream) Close() error { return nil }
-
-// CancelRead abandons the receive side, sending STOP_SENDING with code.
-func (s *Stream) CancelRead(code uint64) {}
-
-// CancelWrite abandons the send side, sending RESET_STREAM with code.
-func (s *Stream) CancelWrite(code uint64) {}
-
-// SetDeadline sets the read and write deadlines.
-func (s *Stream) SetDeadline(t time.Time) error { return nil }
-
-// SetReadDeadline sets the read deadline.
-func (s *Stream) SetReadDeadline(t time.Time) error { return nil }
-
-// SetWriteDeadline sets the write deadline.
-func (s *Stream) SetWriteDeadline(t time.Time) error { return nil }
-
-// Context returns a context that is done when both directions have ended or the
-// connection ends.
+// Context returns a context that is done when both directions of the stream have
+// ended (all data read or acknowledged, or reset) or the connection ends.
 func (s *Stream) Context() context.Context { return s.ctx }
+
+// signal leaves a token in gate without blocking.
+func signal(gate chan struct{}) {
+	select {
+	case gate <- struct{}{}:
+	default:
+	}
+}
+
+// wait blocks until gate has a token or deadline passes; it returns
+// os.ErrDeadlineExceeded in the latter case.
+func wait(gate chan struct{}, deadline time.Time) error {
+	if deadline.IsZero() {
+		<-gate
+		return nil
+	}
+	d := time.Until(deadline)
+	if d <= 0 {
+		return os.ErrDeadlineExceeded
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-gate:
+		return nil
+	case <-t.C:
+		return os.ErrDeadlineExceeded
+	}
+}
+
+// Read reads data received on the stream. It blocks until data is available,
+// the read deadline passes (os.ErrDeadlineExceeded), the peer resets the stream
+// (*StreamError with Remote set) or the connection ends. It returns io.EOF once
+// the peer's FIN was reached.
+func (s *Stream) Read(p []byte) (int, error) {
+	if !s.canRecv {
+		return 0, errWriteOnly
+	}
+	s.mu.Lock()
+	for {
+		n, err := s.readLocked(p)
+		if n > 0 || err != nil || len(p) == 0 {
+			again := err != nil || s.recv.readable() > 0
+			credit := s.recv.takeCredit()
+			update := s.recv.wantLimitUpdate()
+			done := s.recv.done()
+			s.mu.Unlock()
+			if again {
+				signal(s.readGate) // for another blocked reader
+			}
+			s.ss.afterRead(s, credit, update || done)
+			return n, err
+		}
+		if !s.readDeadline.IsZero() && !time.Now().Before(s.readDeadline) {
+			s.mu.Unlock()
+			return 0, os.ErrDeadlineExceeded
+		}
+		dl := s.readDeadline
+		s.mu.Unlock()
+		if err := wait(s.readGate, dl); err != nil {
+			return 0, err
+		}
+		s.mu.Lock()
+	}
+}
+
+// readLocked copies available data to p or returns the error that ends reading.
+func (s *Stream) readLocked(p []byte) (int, error) {
+	r := &s.recv
+	switch {
+	case r.stopped:
+		return 0, &StreamError{StreamID: s.id, Code: r.stopCode}
+	case r.resetRecvd:
+		return 0, &StreamError{StreamID: s.id, Code: r.resetCode, Remote: true}
+	}
+	// After the connection ends, a stream whose data all arrived can still be
+	// read to its end.
+	if s.connErr != nil && !r.allReceived() {
+		return 0, s.connErr
+	}
+	n := r.read(p)
+	if r.eof() {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// Write writes p to the stream. It blocks while the send buffer is full, until
+// the write deadline passes (os.ErrDeadlineExceeded), the stream is reset (a
+// *StreamError; Remote set when the peer asked with STOP_SENDING) or the
+// connection ends. It returns the number of bytes buffered.
+func (s *Stream) Write(p []byte) (int, error) {
+	if !s.canSend {
+		return 0, errReadOnly
+	}
+	total := 0
+	s.mu.Lock()
+	for {
+		if err := s.writeErrLocked(); err != nil {
+			s.mu.Unlock()
+			return total, err
+		}
+		n := s.send.write(p[total:])
+		total += n
+		if total == len(p) {
+			s.mu.Unlock()
+			if n > 0 {
+				s.ss.queue(s)
+			}
+			return total, nil
+		}
+		if !s.writeDeadline.IsZero() && !time.Now().Before(s.writeDeadline) {
+			s.mu.Unlock()
+			return total, os.ErrDeadlineExceeded
+		}
+		dl := s.writeDeadline
+		s.mu.Unlock()
+		if n > 0 {
+			s.ss.queue(s)
+		}
+		if err := wait(s.writeGate, dl); err != nil {
+			return total, err
+		}
+		s.mu.Lock()
+	}
+}
+
+// writeErrLocked returns the error that ends writing, if any.
+func (s *Stream) writeErrLocked() error {
+	switch {
+	case s.send.err != nil:
+		return s.send.err
+	case s.connErr != nil:
+		return s.connErr
+	case s.send.closed:
+		return errWriteAfterClose
+	}
+	return nil
+}
+
+// Close closes the send side of the stream: the peer reads io.EOF after the data
+// written so far. It does not wait for the data to be acknowledged and does not
+// affect the receive side; to abandon that, call CancelRead. Closing a
+// receive-only stream does nothing.
+func (s *Stream) Close() error {
+	if !s.canSend {
+		return nil
+	}
+	s.mu.Lock()
+	if s.send.closed || s.send.reset != resetNone {
+		s.mu.Unlock()
+		return nil
+	}
+	if s.connErr != nil {
+		s.mu.Unlock()
+		return s.connErr
+	}
+	s.send.closed = true
+	s.mu.Unlock()
+	s.ss.queue(s)
+	return nil
+}
+
+// CancelWrite abandons the send side: data not yet acknowledged is discarded and
+// RESET_STREAM with code is sent. Blocked and later Writes return a *StreamError.
+// It does nothing once the send side has ended.
+func (s *Stream) CancelWrite(code uint64) {
+	if !s.canSend {
+		return
+	}
+	s.mu.Lock()
+	ok := s.connErr == nil && s.send.startReset(code, &StreamError{StreamID: s.id, Code: code})
+	s.mu.Unlock()
+	if ok {
+		signal(s.writeGate)
+		s.ss.queue(s)
+	}
+}
+
+// CancelRead abandons the receive side: buffered data is discarded, later data
+// is dropped and STOP_SENDING with code asks the peer to stop. Blocked and later
+// Reads return a *StreamError. It does nothing once the receive side has ended.
+func (s *Stream) CancelRead(code uint64) {
+	if !s.canRecv {
+		return
+	}
+	s.mu.Lock()
+	ok := s.connErr == nil && s.recv.stop(code)
+	credit := s.recv.takeCredit()
+	s.mu.Unlock()
+	if ok {
+		signal(s.readGate)
+		s.ss.afterRead(s, credit, true)
+	}
+}
+
+// SetDeadline sets both the read and the write deadline.
+func (s *Stream) SetDeadline(t time.Time) error {
+	s.SetReadDeadline(t)
+	return s.SetWriteDeadline(t)
+}
+
+// SetReadDeadline sets the time after which blocked and later Reads return
+// os.ErrDeadlineExceeded. The zero time means no deadline.
+func (s *Stream) SetReadDeadline(t time.Time) error {
+	s.mu.Lock()
+	s.readDeadline = t
+	s.mu.Unlock()
+	signal(s.readGate)
+	return nil
+}
+
+// SetWriteDeadline sets the time after which blocked and later Writes return
+// os.ErrDeadlineExceeded. The zero time means no deadline.
+func (s *Stream) SetWriteDeadline(t time.Time) error {
+	s.mu.Lock()
+	s.writeDeadline = t
+	s.mu.Unlock()
+	signal(s.writeGate)
+	return nil
+}
+
+// doneLocked reports whether both directions reached a terminal state.
+func (s *Stream) doneLocked() bool {
+	return (!s.canSend || s.send.done()) && (!s.canRecv || s.recv.done())
+}
+
+// pendingLocked reports whether the stream has frames to send, given the
+// connection-level send credit.
+func (s *Stream) pendingLocked(connCredit uint64) bool {
+	if s.canSend && s.send.pending(connCredit) {
+		return true
+	}
+	return s.canRecv && (s.recv.stopPending || s.recv.wantLimitUpdate())
+}

@@ -1,0 +1,370 @@
+package quic
+
+import (
+	"slices"
+	"time"
+)
+
+// Send buffer bounds. A stream buffers at most the peer's current stream window
+// beyond the acknowledged offset, but never less than minSendBuffer (so a writer
+// can run ahead of flow control a little) and never more than maxSendBuffer.
+const (
+	minSendBuffer = 1 << 20
+	maxSendBuffer = 16 << 20
+)
+
+// Reset states of the sending part (RFC 9000, Section 3.1).
+const (
+	resetNone    = iota
+	resetPending // RESET_STREAM to be sent (again)
+	resetSent    // RESET_STREAM in flight
+	resetAcked   // "Reset Recvd": the send side is done
+)
+
+// sendState is the sending part of a stream (RFC 9000, Section 3.1): the bytes
+// written and not yet acknowledged, what was sent, acknowledged and lost, the
+// peer's stream limit, FIN and reset. It is guarded by the Stream's mutex.
+type sendState struct {
+	buf     chunkQueue // bytes [ackedTo, written), chunk aligned
+	written uint64     // end of the data written by the application
+	next    uint64     // lowest offset never sent
+	ackedTo uint64     // every byte below is acknowledged
+	acked   spanSet    // acknowledged ranges, including [0, ackedTo)
+	lost    spanSet    // ranges to retransmit, none acknowledged
+
+	maxData        uint64 // the peer's MAX_STREAM_DATA
+	blockedAt      uint64 // limit of the last STREAM_DATA_BLOCKED
+	blockedSent    bool   // a STREAM_DATA_BLOCKED was queued for blockedAt
+	blockedPending bool   // STREAM_DATA_BLOCKED to be sent
+
+	closed   bool // Close was called: FIN at offset written
+	finSent  bool // a frame with FIN is in flight or acknowledged
+	finAcked bool
+
+	reset     int    // resetNone, resetPending, resetSent or resetAcked
+	resetCode uint64 // application error code of RESET_STREAM
+	finalSize uint64 // final size announced by RESET_STREAM
+	err       error  // returned by Write after a reset
+}
+
+// bufferLimit returns how many unacknowledged bytes may be buffered.
+func (t *sendState) bufferLimit() uint64 {
+	lim := uint64(minSendBuffer)
+	if t.maxData > t.ackedTo {
+		lim = max(lim, min(t.maxData-t.ackedTo, maxSendBuffer))
+	}
+	return lim
+}
+
+// write copies as much of p as the buffer limit allows and returns the count.
+func (t *sendState) write(p []byte) int {
+	used := t.written - t.ackedTo
+	lim := t.bufferLimit()
+	if used >= lim || len(p) == 0 {
+		return 0
+	}
+	n := int(min(uint64(len(p)), lim-used))
+	t.buf.write(t.written, p[:n])
+	t.written += uint64(n)
+	return n
+}
+
+// startReset abandons the send side: the buffer is freed and RESET_STREAM with
+// code is queued, announcing the bytes sent so far as the final size (RFC 9000,
+// Section 3.3). It reports false if the send side already ended.
+func (t *sendState) startReset(code uint64, err error) bool {
+	if t.reset != resetNone || t.done() {
+		return false
+	}
+	t.reset = resetPending
+	t.resetCode = code
+	t.finalSize = t.next
+	t.err = err
+	t.buf.free(0)
+	t.lost = t.lost[:0]
+	t.blockedPending = false
+	return true
+}
+
+// done reports whether the send side reached a terminal state: "Data Recvd" or
+// "Reset Recvd" (RFC 9000, Section 3.1).
+func (t *sendState) done() bool {
+	return t.reset == resetAcked || (t.closed && t.finAcked && t.ackedTo >= t.written)
+}
+
+// hasNewData reports whether bytes or a FIN wait for their first transmission.
+func (t *sendState) hasNewData() bool {
+	return t.reset == resetNone && (t.next < t.written || (t.closed && !t.finSent))
+}
+
+// pending reports whether there is something to send with connCredit bytes of
+// connection-level flow control credit available.
+func (t *sendState) pending(connCredit uint64) bool {
+	if t.reset == resetPending {
+		return true
+	}
+	if t.reset != resetNone {
+		return false
+	}
+	if len(t.lost) > 0 || t.blockedPending {
+		return true
+	}
+	if t.closed && !t.finSent && t.next == t.written {
+		return true
+	}
+	return t.next < t.written && t.next < t.maxData && connCredit > 0
+}
+
+// onAcked records the acknowledgment of a STREAM frame.
+func (t *sendState) onAcked(off, n uint64, fin bool) {
+	if t.reset != resetNone {
+		return
+	}
+	end := off + n
+	t.acked.add(off, end)
+	t.lost.sub(off, end)
+	if fin {
+		t.finAcked = true
+	}
+	t.ackedTo = t.acked.contiguous(t.ackedTo)
+	if t.done() {
+		t.buf.free(0)
+	} else {
+		t.buf.release(t.ackedTo)
+	}
+}
+
+// onLost queues the unacknowledged part of a lost STREAM frame for
+// retransmission.
+func (t *sendState) onLost(off, n uint64, fin bool) {
+	if t.reset != resetNone {
+		return
+	}
+	end := off + n
+	if end > t.ackedTo {
+		t.lost.add(max(off, t.ackedTo), end)
+		for _, a := range t.acked {
+			if a.end > off && a.start < end {
+				t.lost.sub(a.start, a.end)
+			}
+		}
+	}
+	if fin && !t.finAcked {
+		t.finSent = false
+	}
+}
+
+// appendData appends a STREAM frame carrying up to maxN bytes from offset off,
+// within limit bytes of b. It attaches a FIN when the frame ends the stream. It
+// returns the extended b, the bytes carried and whether a frame was appended.
+func (t *sendState) appendData(b []byte, limit int, id int64, off, maxN uint64) (
+	[]byte, uint64, bool, bool) {
+	hdr := 1 + frameVarintLen(uint64(id))
+	if off > 0 {
+		hdr += frameVarintLen(off)
+	}
+	space := limit - len(b) - hdr
+	if space < 2 {
+		return b, 0, false, false
+	}
+	n := min(maxN, uint64(space))
+	n = min(maxN, uint64(space-frameVarintLen(n)))
+	if n == 0 && maxN > 0 {
+		return b, 0, false, false
+	}
+	fin := t.closed && off+n == t.written
+	typ := byte(0x08 | 0x02) // STREAM with LEN (RFC 9000, Section 19.8)
+	if off > 0 {
+		typ |= 0x04
+	}
+	if fin {
+		typ |= 0x01
+		t.finSent = true
+	}
+	b = append(b, typ)
+	b = appendFrameVarint(b, uint64(id))
+	if off > 0 {
+		b = appendFrameVarint(b, off)
+	}
+	b = appendFrameVarint(b, n)
+	start := len(b)
+	b = slices.Grow(b, int(n))[:start+int(n)]
+	t.buf.read(off, b[start:])
+	return b, n, fin, true
+}
+
+// Kinds of streamFrameRecord.
+const (
+	recStream uint8 = iota + 1
+	recResetStream
+	recStopSending
+	recMaxStreamData
+	recStreamDataBlocked
+	recMaxData
+	recDataBlocked
+	recMaxStreamsBidi
+	recMaxStreamsUni
+	recStreamsBlockedBidi
+	recStreamsBlockedUni
+)
+
+// streamFrameRecord remembers one stream-related frame sent in a packet so that
+// its acknowledgment or loss can be reported with onAcked or onLost. It is a
+// small value holding no pointers: a lost frame is rebuilt from the current
+// state, not replayed.
+type streamFrameRecord struct {
+	id   int64  // stream ID, for stream-specific frames
+	off  uint64 // STREAM: offset; *_BLOCKED: the limit announced
+	n    uint32 // STREAM: length
+	kind uint8  // recStream, recResetStream, ...
+	fin  bool   // STREAM: FIN bit
+}
+
+// appendControl appends the stream's pending control frames (RESET_STREAM,
+// STREAM_DATA_BLOCKED, STOP_SENDING, MAX_STREAM_DATA) and retransmissions of
+// lost data. It returns the receive window size when auto-tuning grew it, or 0.
+func (s *Stream) appendControl(b []byte, limit int, now time.Time, rtt time.Duration,
+	recs []streamFrameRecord) ([]byte, []streamFrameRecord, uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var grown uint64
+	if s.canSend {
+		b, recs = s.appendSendControl(b, limit, recs)
+	}
+	if s.canRecv {
+		b, recs, grown = s.appendRecvControl(b, limit, now, rtt, recs)
+	}
+	if s.canSend {
+		b, recs = s.appendLost(b, limit, recs)
+	}
+	return b, recs, grown
+}
+
+// appendSendControl appends RESET_STREAM and STREAM_DATA_BLOCKED when due.
+func (s *Stream) appendSendControl(b []byte, limit int, recs []streamFrameRecord) (
+	[]byte, []streamFrameRecord) {
+	t := &s.send
+	id := uint64(s.id)
+	if t.reset == resetPending {
+		size := 1 + frameVarintLen(id) + frameVarintLen(t.resetCode) + frameVarintLen(t.finalSize)
+		if limit-len(b) >= size {
+			b = append(b, 0x04) // RESET_STREAM, RFC 9000, Section 19.4
+			b = appendFrameVarint(b, id)
+			b = appendFrameVarint(b, t.resetCode)
+			b = appendFrameVarint(b, t.finalSize)
+			t.reset = resetSent
+			recs = append(recs, streamFrameRecord{id: s.id, kind: recResetStream})
+		}
+	}
+	if t.blockedPending && t.reset == resetNone {
+		if limit-len(b) >= 1+frameVarintLen(id)+frameVarintLen(t.blockedAt) {
+			b = append(b, 0x15) // STREAM_DATA_BLOCKED, RFC 9000, Section 19.13
+			b = appendFrameVarint(b, id)
+			b = appendFrameVarint(b, t.blockedAt)
+			t.blockedPending = false
+			recs = append(recs, streamFrameRecord{id: s.id, off: t.blockedAt,
+				kind: recStreamDataBlocked})
+		}
+	}
+	return b, recs
+}
+
+// appendRecvControl appends STOP_SENDING and MAX_STREAM_DATA when due. The limit
+// is renewed when the reader consumed half the window; the window doubles first
+// when that took less than two round trips.
+func (s *Stream) appendRecvControl(b []byte, limit int, now time.Time, rtt time.Duration,
+	recs []streamFrameRecord) ([]byte, []streamFrameRecord, uint64) {
+	r := &s.recv
+	id := uint64(s.id)
+	if r.stopPending {
+		if limit-len(b) >= 1+frameVarintLen(id)+frameVarintLen(r.stopCode) {
+			b = append(b, 0x05) // STOP_SENDING, RFC 9000, Section 19.5
+			b = appendFrameVarint(b, id)
+			b = appendFrameVarint(b, r.stopCode)
+			r.stopPending = false
+			recs = append(recs, streamFrameRecord{id: s.id, kind: recStopSending})
+		}
+	}
+	var grown uint64
+	if r.wantLimitUpdate() && limit-len(b) >= 1+frameVarintLen(id)+8 {
+		if r.win.wantUpdate(r.readOff) {
+			old := r.win.window
+			r.win.update(r.readOff, now, rtt)
+			if r.win.window > old {
+				grown = r.win.window
+			}
+		}
+		b = append(b, 0x11) // MAX_STREAM_DATA, RFC 9000, Section 19.10
+		b = appendFrameVarint(b, id)
+		b = appendFrameVarint(b, r.win.limit)
+		r.sendLimit = false
+		recs = append(recs, streamFrameRecord{id: s.id, kind: recMaxStreamData})
+	}
+	return b, recs, grown
+}
+
+// appendLost appends STREAM frames retransmitting lost data, oldest first.
+func (s *Stream) appendLost(b []byte, limit int, recs []streamFrameRecord) (
+	[]byte, []streamFrameRecord) {
+	t := &s.send
+	for len(t.lost) > 0 && t.reset == resetNone {
+		sp := t.lost[0]
+		nb, n, fin, ok := t.appendData(b, limit, s.id, sp.start, sp.end-sp.start)
+		if !ok {
+			break
+		}
+		b = nb
+		recs = append(recs, streamFrameRecord{id: s.id, off: sp.start, n: uint32(n),
+			kind: recStream, fin: fin})
+		t.lost.sub(sp.start, sp.start+n)
+	}
+	return b, recs
+}
+
+// appendNew appends a STREAM frame with data never sent before, or a lone FIN,
+// using at most credit bytes of connection-level flow control. It returns the
+// credit used. A stream blocked by its own limit queues STREAM_DATA_BLOCKED
+// (RFC 9000, Section 4.1).
+func (s *Stream) appendNew(b []byte, limit int, credit uint64, recs []streamFrameRecord) (
+	[]byte, []streamFrameRecord, uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := &s.send
+	if !s.canSend || !t.hasNewData() {
+		return b, recs, 0
+	}
+	avail := t.written - t.next
+	window := uint64(0)
+	if t.maxData > t.next {
+		window = t.maxData - t.next
+	}
+	maxN := min(avail, window, credit)
+	if avail > 0 && maxN == 0 {
+		t.checkBlocked()
+		return b, recs, 0
+	}
+	nb, n, fin, ok := t.appendData(b, limit, s.id, t.next, maxN)
+	if !ok {
+		return b, recs, 0
+	}
+	recs = append(recs, streamFrameRecord{id: s.id, off: t.next, n: uint32(n),
+		kind: recStream, fin: fin})
+	t.next += n
+	t.checkBlocked()
+	return nb, recs, n
+}
+
+// checkBlocked queues STREAM_DATA_BLOCKED, once per limit, when data waits for
+// the peer's stream limit.
+func (t *sendState) checkBlocked() {
+	if t.next < t.written && t.next >= t.maxData &&
+		(!t.blockedSent || t.blockedAt != t.maxData) {
+		t.blockedSent, t.blockedAt, t.blockedPending = true, t.maxData, true
+	}
+}
+
+// heldByConn reports whether the stream has data that only connection-level
+// flow control holds back.
+func (t *sendState) heldByConn() bool {
+	return t.reset == resetNone && t.next < t.written && t.next < t.maxData
+}
