@@ -36,4 +36,10 @@
 //   - GSO is probed once; if the route changes to a device that refuses GSO
 //     only the EIO fallback notices, and GSO is never turned back on.
 //   - MaxSegments is the conservative 64 even on kernels that accept 128.
+//   - With GRO active, a read buffer shorter than MaxBufferSize loses the
+//     datagrams of a coalesced batch that do not fit; whole ones are kept,
+//     the cut one is dropped, and nothing counts the loss.
+//   - The zone of a link-local IPv6 peer (its scope ID) is dropped on read
+//     and cannot be set on write.
+//   - Read buffers are not pooled here; the caller owns and recycles them.
 package udpio

@@ -128,6 +128,12 @@ func (r *readState) finish(i int, m *Message) {
 			m.SegmentSize = seg
 		}
 	}
+	if h.Hdr.Flags&unix.MSG_TRUNC != 0 && m.SegmentSize > 0 {
+		// The buffer was too short for a coalesced batch. Whole segments
+		// are still good; the partial one at the end is a datagram cut
+		// short, so drop it rather than hand up a truncated datagram.
+		m.N -= m.N % m.SegmentSize
+	}
 }
 
 // groSegmentSize finds the UDP_GRO control message in ctrl and returns the

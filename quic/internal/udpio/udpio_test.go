@@ -451,3 +451,30 @@ func TestConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestGROShortBuffer reads a coalesced batch into a buffer too short for it
+// and checks that only whole datagrams are handed up.
+func TestGROShortBuffer(t *testing.T) {
+	sc := newConn(t, listen(t, "udp4", "127.0.0.1:0"), Options{})
+	rc := newConn(t, listen(t, "udp4", "127.0.0.1:0"), Options{})
+	if !sc.Capabilities().GSO || !rc.Capabilities().GRO {
+		t.Skipf("kernel lacks GSO or GRO: %+v", sc.Capabilities())
+	}
+	buf := make([]byte, 10*1000)
+	payload(buf, 3)
+	dst := rc.LocalAddr().(*net.UDPAddr).AddrPort()
+	out := []Message{{Buf: buf, N: len(buf), Addr: dst, SegmentSize: 1000}}
+	if _, err := sc.WriteBatch(out); err != nil {
+		t.Fatal(err)
+	}
+	in := []Message{{Buf: make([]byte, 4500)}}
+	_ = rc.PacketConn().SetReadDeadline(time.Now().Add(5 * time.Second))
+	n, err := rc.ReadBatch(in)
+	if err != nil || n != 1 {
+		t.Fatalf("ReadBatch = %d, %v", n, err)
+	}
+	m := in[0]
+	if m.N != 4000 || m.SegmentSize != 1000 || !bytes.Equal(m.Buf[:m.N], buf[:4000]) {
+		t.Fatalf("got N=%d SegmentSize=%d, want 4 whole datagrams of 1000", m.N, m.SegmentSize)
+	}
+}
