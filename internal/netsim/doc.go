@@ -14,7 +14,9 @@
 // The network uses only the standard library's timers, channels and mutexes,
 // so it runs in real time and equally under testing/synctest with fake time:
 // create the Network inside the synctest bubble, and a reader blocked in
-// ReadFrom counts as durably blocked. Each Link keeps its datagrams in flight
+// ReadFrom counts as durably blocked. A Network must be used wholly inside one
+// bubble or wholly outside any, since its timers and channels belong to the
+// bubble that made them. Each Link keeps its datagrams in flight
 // in a queue ordered by arrival time and runs one timer for the earliest, so
 // datagrams due at the same instant arrive in the order they were sent.
 //

@@ -19,6 +19,16 @@ const MaxSegments = 64
 // A read buffer of this size can hold anything the kernel coalesces with GRO.
 const MaxBufferSize = 65507
 
+// SegmentsFor returns how many datagrams of segmentSize bytes fit in one GSO
+// buffer: at most MaxSegments and at most MaxBufferSize bytes in all. It
+// returns 0 for a size that is not positive or exceeds MaxBufferSize.
+func SegmentsFor(segmentSize int) int {
+	if segmentSize <= 0 || segmentSize > MaxBufferSize {
+		return 0
+	}
+	return min(MaxSegments, MaxBufferSize/segmentSize)
+}
+
 // DefaultBatchSize is the number of messages one system call moves when
 // Options.BatchSize is zero.
 const DefaultBatchSize = 64

@@ -478,3 +478,18 @@ func TestGROShortBuffer(t *testing.T) {
 		t.Fatalf("got N=%d SegmentSize=%d, want 4 whole datagrams of 1000", m.N, m.SegmentSize)
 	}
 }
+
+func TestSegmentsFor(t *testing.T) {
+	for _, tt := range []struct{ size, want int }{
+		{0, 0}, {-1, 0}, {1, 64}, {1023, 64}, {1024, 63}, {1452, 45},
+		{MaxBufferSize, 1}, {MaxBufferSize + 1, 0},
+	} {
+		got := SegmentsFor(tt.size)
+		if got != tt.want {
+			t.Errorf("SegmentsFor(%d) = %d, want %d", tt.size, got, tt.want)
+		}
+		if got > 0 && got*tt.size > MaxBufferSize {
+			t.Errorf("SegmentsFor(%d) = %d overflows MaxBufferSize", tt.size, got)
+		}
+	}
+}
