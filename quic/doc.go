@@ -1,0 +1,49 @@
+// Package quic implements the QUIC transport protocol, version 1 (RFC 9000,
+// RFC 9001, RFC 9002) with unreliable datagrams (RFC 9221), on raw UDP and on
+// crypto/tls's QUIC API.
+//
+// An [Endpoint] owns one UDP socket (or any net.PacketConn) and can both
+// accept connections ([Listen], [Endpoint.Accept]) and dial them
+// ([Endpoint.Dial], or [Dial] for a connection with a socket of its own). A
+// [Conn] carries bidirectional and unidirectional [Stream]s and datagrams,
+// and ends with [Conn.CloseWithError], an error from the peer, or a timeout.
+//
+// # Concurrency
+//
+// Endpoint, Conn and Stream are safe for concurrent use. Each connection is
+// run by one goroutine that owns all of its protocol state (the conn loop);
+// the endpoint's read goroutine reads batches of datagrams from the socket
+// and hands each connection its share in one step, into a bounded queue. The
+// loop drains its queue, processes the packets, sends everything it can as
+// one batch of coalesced packets (with GSO where the kernel has it), and then
+// sleeps until a packet, a user request or a timer wakes it. Public methods
+// hand requests to the loop and never block on the network, except where a
+// method documents that it waits (Accept, Dial, OpenStream at the peer's
+// stream limit, reads and writes at flow-control limits).
+//
+// # Defaults
+//
+// The zero [Config] works except for TLSConfig, which needs NextProtos (ALPN
+// is mandatory) and, on servers, certificates. Handshake timeout 10s, idle
+// timeout 30s (the effective value is the smaller of both sides', at least
+// three probe timeouts), no keep-alives, 100 concurrent streams of each kind
+// for the peer, stream receive windows from 512 KiB growing to 6 MiB and a
+// connection window growing to 15 MiB, datagrams off, a receive queue of 128
+// datagrams, CUBIC congestion control. Packets are 1452 bytes of UDP payload.
+//
+// # Limitations
+//
+//   - Retry and address validation tokens (NEW_TOKEN) are not implemented: a
+//     server validates addresses only by completing the handshake, under the
+//     anti-amplification limit.
+//   - 0-RTT and session resumption are not implemented.
+//   - Only QUIC version 1 is spoken; version 2 (RFC 9369) and compatible
+//     version negotiation are not, though Version Negotiation packets are
+//     sent and honoured.
+//   - Connection migration and NAT rebinding are not supported: packets from
+//     another address are dropped, and we send disable_active_migration.
+//     PATH_CHALLENGE is answered on the current path only.
+//   - ECN is neither marked nor reported, and path MTU discovery is not done:
+//     the packet size is fixed at 1452 bytes.
+//   - The preferred_address transport parameter is ignored.
+package quic
