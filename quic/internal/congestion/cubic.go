@@ -64,7 +64,7 @@ func (c *CubicController) OnPacketsAcked(
 	now time.Time, acked []Packet, priorInFlight int, rtt RTTStats,
 ) {
 	c.pacer.SetRTT(rtt.Smoothed)
-	limited := c.limit.onAck(priorInFlight, c.Window(), c.mds, c.InSlowStart())
+	limited := c.limit.onAck(now, acked, priorInFlight, c.Window(), c.mds, c.InSlowStart())
 	if !limited {
 		// RFC 9438, Section 5.8: no growth while application-limited; the
 		// cubic curve restarts at the next window-limited ACK.

@@ -47,7 +47,7 @@ func (c *RenoController) OnPacketsAcked(
 	now time.Time, acked []Packet, priorInFlight int, rtt RTTStats,
 ) {
 	c.pacer.SetRTT(rtt.Smoothed)
-	limited := c.limit.onAck(priorInFlight, c.window, c.mds, c.InSlowStart())
+	limited := c.limit.onAck(now, acked, priorInFlight, c.window, c.mds, c.InSlowStart())
 	for i := range acked {
 		p := &acked[i]
 		// RFC 9002, Section 7.3.2: no increase for packets sent before the
@@ -138,26 +138,37 @@ func (c *RenoController) MaxDatagramSize() int { return c.mds }
 const maxInt = int(^uint(0) >> 1)
 
 // cwndLimit infers whether the sender has been limited by the congestion
-// window since the previous acknowledgment (RFC 9002, Section 7.8;
-// RFC 9438, Section 5.8). It remembers the largest bytes in flight seen.
+// window (RFC 9002, Section 7.8; RFC 9438, Section 5.8). It remembers the
+// largest bytes in flight over the current and the previous round trip; a
+// round ends when a packet sent after it began is acknowledged.
 type cwndLimit struct {
-	peak int
+	peak       int       // largest bytes in flight in this round
+	lastPeak   int       // in the previous round
+	roundStart time.Time // when this round began
 }
 
 func (l *cwndLimit) onSent(bytesInFlight int) {
 	l.peak = max(l.peak, bytesInFlight)
 }
 
-// onAck reports whether the window was fully used since the last ACK and
-// starts a new observation period.
-func (l *cwndLimit) onAck(priorInFlight, window, mds int, slowStart bool) bool {
-	peak := max(l.peak, priorInFlight)
-	l.peak = 0
-	if slowStart {
-		// In slow start the window doubles each round trip; half a window
-		// in flight means the sender keeps up with it.
-		return 2*peak >= window
+// onAck reports whether the window was used over the last round trip, and
+// moves to a new round when acked shows one has passed.
+func (l *cwndLimit) onAck(
+	now time.Time, acked []Packet, priorInFlight, window, mds int, slowStart bool,
+) bool {
+	used := max(l.peak, l.lastPeak, priorInFlight)
+	for i := range acked {
+		if acked[i].SentTime.After(l.roundStart) {
+			l.lastPeak, l.peak = l.peak, 0
+			l.roundStart = now
+			break
+		}
 	}
-	// Allow up to three datagrams of slack for packets that did not fit.
-	return peak+3*mds >= window
+	if slowStart {
+		// The window doubles over a round trip in slow start; half of it in
+		// flight means the sender keeps up with it.
+		return 2*used >= window
+	}
+	// Allow three datagrams of slack for packets that did not quite fit.
+	return used+3*mds >= window
 }
