@@ -1,0 +1,223 @@
+package h3
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+)
+
+// A Server serves HTTP/3 requests on QUIC connections with an http.Handler.
+// Set its fields before the first connection is served and do not change
+// them afterwards; its methods are safe for concurrent use.
+type Server struct {
+	// Handler answers requests; nil means http.DefaultServeMux.
+	Handler http.Handler
+
+	// Logger receives connection errors and handler panics; nil discards.
+	Logger *slog.Logger
+
+	// MaxHeaderBytes limits the size of a request's header and trailer
+	// sections as RFC 9114, Section 4.2.2 counts it, and is advertised as
+	// SETTINGS_MAX_FIELD_SECTION_SIZE. Zero means 64 KiB. Larger requests
+	// get 431 (Request Header Fields Too Large).
+	MaxHeaderBytes int
+
+	// DatagramQueueLen bounds the HTTP datagrams queued for one request
+	// before newer ones are dropped and counted. Zero means 32.
+	DatagramQueueLen int
+
+	// PanicHandler, if set, is called with the request and the recovered
+	// value when a handler panics with anything but http.ErrAbortHandler.
+	// Otherwise the panic is logged with its stack at level Error.
+	PanicHandler func(r *http.Request, v any)
+
+	// newCodec returns the QPACK state for a new connection.
+	newCodec func() fieldCodec
+
+	mu       sync.Mutex
+	conns    map[*serverConn]struct{}
+	shutdown bool
+}
+
+// serveQUIC serves HTTP/3 on one QUIC connection until it ends, and returns
+// why it ended. The exported ServeConn wraps it for *quic.Conn.
+func (s *Server) serveQUIC(qc quicConn) error {
+	codec := fieldCodec(literalCodec{})
+	if s.newCodec != nil {
+		codec = s.newCodec()
+	}
+	maxField := uint64(defaultMaxFieldSectionSize)
+	if s.MaxHeaderBytes > 0 {
+		maxField = uint64(s.MaxHeaderBytes)
+	}
+	sc := &serverConn{
+		srv:    s,
+		c:      newConn(qc, true, s.Logger, maxField, codec),
+		lastID: -1,
+		idle:   make(chan struct{}),
+	}
+	sc.tls = qc.ConnectionState()
+	if !s.track(sc) {
+		qc.CloseWithError(uint64(ErrCodeNoError), "server shutting down")
+		return ErrServerClosed
+	}
+	defer s.untrack(sc)
+	ctx := qc.Context()
+	if err := sc.c.start(ctx); err != nil {
+		qc.CloseWithError(uint64(ErrCodeInternalError), "cannot open control streams")
+		return err
+	}
+	return sc.acceptRequests(ctx)
+}
+
+func (s *Server) track(sc *serverConn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutdown {
+		return false
+	}
+	if s.conns == nil {
+		s.conns = make(map[*serverConn]struct{})
+	}
+	s.conns[sc] = struct{}{}
+	return true
+}
+
+func (s *Server) untrack(sc *serverConn) {
+	s.mu.Lock()
+	delete(s.conns, sc)
+	s.mu.Unlock()
+}
+
+func (s *Server) snapshot() []*serverConn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.shutdown = true
+	conns := make([]*serverConn, 0, len(s.conns))
+	for sc := range s.conns {
+		conns = append(conns, sc)
+	}
+	return conns
+}
+
+// Shutdown stops the server gracefully (RFC 9114, Section 5.2): every
+// connection gets a GOAWAY with the next stream ID, requests on later
+// streams are refused with H3_REQUEST_REJECTED, and each connection is
+// closed with H3_NO_ERROR once its in-flight requests have finished. If ctx
+// ends first, the remaining connections are closed at once and ctx's error
+// is returned. New connections are refused after Shutdown.
+func (s *Server) Shutdown(ctx context.Context) error {
+	conns := s.snapshot()
+	errc := make(chan error, len(conns))
+	for _, sc := range conns {
+		go func() { errc <- sc.shutdown(ctx) }()
+	}
+	var err error
+	for range conns {
+		err = errors.Join(err, <-errc)
+	}
+	return err
+}
+
+// Close closes every connection now with H3_NO_ERROR, without waiting for
+// requests in flight, and refuses new connections.
+func (s *Server) Close() error {
+	for _, sc := range s.snapshot() {
+		sc.c.closeWithError(ErrCodeNoError, "server closed")
+	}
+	return nil
+}
+
+// A serverConn is the server side of one HTTP/3 connection. Its methods are
+// safe for concurrent use.
+type serverConn struct {
+	srv *Server
+	c   *conn
+	tls tls.ConnectionState
+
+	mu         sync.Mutex
+	lastID     int64 // highest request stream ID accepted, or -1
+	goawayID   int64 // ID sent in GOAWAY; valid when goawaySent
+	goawaySent bool
+	inflight   int
+	idle       chan struct{} // closed when goawaySent and inflight is 0
+	idleClosed bool
+}
+
+// acceptRequests accepts request streams until the connection ends.
+func (sc *serverConn) acceptRequests(ctx context.Context) error {
+	for {
+		qs, err := sc.c.qc.AcceptStream(ctx)
+		if err != nil {
+			return err
+		}
+		if !isClientBidi(qs.ID()) {
+			// A server-initiated stream cannot arrive here; be strict.
+			sc.c.closeWithError(ErrCodeStreamCreationError, "unexpected stream ID")
+			return connError(ErrCodeStreamCreationError, "stream %d", qs.ID())
+		}
+		if !sc.admit(qs.ID()) {
+			// RFC 9114, Section 5.2: not processed, the client may retry.
+			qs.CancelRead(uint64(ErrCodeRequestRejected))
+			qs.CancelWrite(uint64(ErrCodeRequestRejected))
+			continue
+		}
+		go sc.serveStream(qs)
+	}
+}
+
+// admit counts a new request unless a GOAWAY already excluded its stream.
+func (sc *serverConn) admit(id int64) bool {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.goawaySent && id >= sc.goawayID {
+		return false
+	}
+	sc.lastID = max(sc.lastID, id)
+	sc.inflight++
+	return true
+}
+
+func (sc *serverConn) requestDone() {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	sc.inflight--
+	sc.checkIdle()
+}
+
+func (sc *serverConn) checkIdle() {
+	if sc.goawaySent && sc.inflight == 0 && !sc.idleClosed {
+		sc.idleClosed = true
+		close(sc.idle)
+	}
+}
+
+// shutdown sends GOAWAY, waits for the requests in flight and closes the
+// connection.
+func (sc *serverConn) shutdown(ctx context.Context) error {
+	sc.mu.Lock()
+	if !sc.goawaySent {
+		sc.goawaySent = true
+		sc.goawayID = sc.lastID + 4
+		if sc.lastID < 0 {
+			sc.goawayID = 0
+		}
+	}
+	id := sc.goawayID
+	sc.checkIdle()
+	sc.mu.Unlock()
+	sc.c.sendGoaway(id)
+	select {
+	case <-sc.idle:
+		sc.c.closeWithError(ErrCodeNoError, "")
+		return nil
+	case <-sc.c.qc.Context().Done():
+		return nil
+	case <-ctx.Done():
+		sc.c.closeWithError(ErrCodeNoError, "shutdown deadline")
+		return ctx.Err()
+	}
+}

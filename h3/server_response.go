@@ -1,0 +1,283 @@
+package h3
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// responseBufferSize is how much of a response body is held back before the
+// header is sent, so that small responses get a Content-Length.
+const responseBufferSize = 8 << 10
+
+// A responseWriter is the http.ResponseWriter of one request. Like
+// net/http's, it is meant for the handler's goroutine only.
+type responseWriter struct {
+	sc   *serverConn
+	qs   quicStream
+	m    *msgReader
+	req  *http.Request
+	flow *datagramFlow
+
+	header     http.Header
+	status     int // final status chosen by WriteHeader, 0 before
+	headerSent bool
+	declaredCL int64 // Content-Length set by the handler, or -1
+	written    int64
+	buf        []byte
+	trailers   []string // trailer names declared when the header was sent
+	err        error    // sticky write error
+	stream     *Stream
+}
+
+func newResponseWriter(sc *serverConn, qs quicStream, m *msgReader,
+	req *http.Request) *responseWriter {
+	return &responseWriter{sc: sc, qs: qs, m: m, req: req, header: make(http.Header),
+		declaredCL: -1}
+}
+
+// Header returns the response header map.
+func (w *responseWriter) Header() http.Header { return w.header }
+
+// WriteHeader sends an informational (1xx) response at once, or records the
+// final status; the final header is sent with the first flushed body bytes.
+func (w *responseWriter) WriteHeader(code int) {
+	if code < 100 || code > 999 {
+		panic("h3: invalid WriteHeader code " + strconv.Itoa(code))
+	}
+	if w.status != 0 {
+		w.sc.c.logger.Debug("h3: superfluous WriteHeader call", "code", code)
+		return
+	}
+	if code < 200 {
+		if code == http.StatusSwitchingProtocols {
+			return // RFC 9114, Section 4.5: HTTP/3 has no 101.
+		}
+		fields := []hfield{{":status", strconv.Itoa(code)}}
+		fields = appendHeaderFields(fields, w.header, nil)
+		if w.err == nil {
+			w.err = w.sc.c.writeHeadersFrame(w.qs, fields)
+		}
+		return
+	}
+	w.status = code
+	if cl := w.header.Get("Content-Length"); cl != "" {
+		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
+			w.declaredCL = n
+		} else {
+			w.header.Del("Content-Length")
+		}
+	}
+}
+
+// bodyAllowed reports whether the response may carry content.
+func (w *responseWriter) bodyAllowed() bool {
+	return w.req.Method != http.MethodHead && w.status != http.StatusNoContent &&
+		w.status != http.StatusNotModified
+}
+
+// Write buffers or sends body bytes as DATA frames.
+func (w *responseWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	if !w.bodyAllowed() {
+		if w.req.Method == http.MethodHead {
+			return len(p), nil
+		}
+		return 0, http.ErrBodyNotAllowed
+	}
+	if w.declaredCL >= 0 && w.written+int64(len(p)) > w.declaredCL {
+		return 0, http.ErrContentLength
+	}
+	w.written += int64(len(p))
+	if len(w.buf)+len(p) <= responseBufferSize {
+		w.buf = append(w.buf, p...)
+		return len(p), nil
+	}
+	if err := w.flush(); err != nil {
+		return 0, err
+	}
+	if err := writeDataFrame(w.qs, p); err != nil {
+		w.err = err
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// WriteString is Write for strings.
+func (w *responseWriter) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
+
+// flush sends the header if needed and the buffered body.
+func (w *responseWriter) flush() error {
+	if w.err != nil {
+		return w.err
+	}
+	if !w.headerSent {
+		if w.err = w.sendHeader(false); w.err != nil {
+			return w.err
+		}
+	}
+	if len(w.buf) > 0 {
+		w.err = writeDataFrame(w.qs, w.buf)
+		w.buf = w.buf[:0]
+	}
+	return w.err
+}
+
+// sendHeader sends the final response header. When final is true the
+// handler is done and the whole body is in buf, so its length is known.
+func (w *responseWriter) sendHeader(final bool) error {
+	w.headerSent = true
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	h := w.header
+	if w.bodyAllowed() {
+		if final && w.declaredCL < 0 && h.Get("Transfer-Encoding") == "" {
+			h.Set("Content-Length", strconv.Itoa(len(w.buf)))
+		}
+		if _, ok := h["Content-Type"]; !ok && len(w.buf) > 0 {
+			h.Set("Content-Type", http.DetectContentType(w.buf))
+		}
+	}
+	if _, ok := h["Date"]; !ok {
+		h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	}
+	for _, v := range h["Trailer"] {
+		for _, k := range strings.Split(v, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				w.trailers = append(w.trailers, http.CanonicalHeaderKey(k))
+			}
+		}
+	}
+	fields := make([]hfield, 0, 2+len(h))
+	fields = append(fields, hfield{":status", strconv.Itoa(w.status)})
+	fields = appendHeaderFields(fields, h, func(k string) bool {
+		return k == "Trailer" || strings.HasPrefix(k, http.TrailerPrefix)
+	})
+	return w.sc.c.writeHeadersFrame(w.qs, fields)
+}
+
+// Flush sends the header and any buffered body now (http.Flusher).
+func (w *responseWriter) Flush() { w.FlushError() }
+
+// FlushError is Flush returning the write error; http.ResponseController
+// uses it.
+func (w *responseWriter) FlushError() error {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.flush()
+}
+
+// SetReadDeadline sets the deadline for reading the request body
+// (http.ResponseController).
+func (w *responseWriter) SetReadDeadline(t time.Time) error {
+	return w.qs.SetReadDeadline(t)
+}
+
+// SetWriteDeadline sets the deadline for writing the response
+// (http.ResponseController).
+func (w *responseWriter) SetWriteDeadline(t time.Time) error {
+	return w.qs.SetWriteDeadline(t)
+}
+
+// EnableFullDuplex is a no-op: HTTP/3 request and response bodies are always
+// independent (http.ResponseController).
+func (w *responseWriter) EnableFullDuplex() error { return nil }
+
+// trailerFields collects the response trailers: the declared names with
+// values set after the header was sent, and http.TrailerPrefix keys.
+func (w *responseWriter) trailerFields() []hfield {
+	var t []hfield
+	add := func(k string, vs []string) {
+		for _, v := range vs {
+			if validFieldName(k) && validFieldValue(v) {
+				t = append(t, hfield{strings.ToLower(k), v})
+			}
+		}
+	}
+	for _, k := range w.trailers {
+		add(k, w.header[k])
+	}
+	for k, vs := range w.header {
+		if strings.HasPrefix(k, http.TrailerPrefix) {
+			add(k[len(http.TrailerPrefix):], vs)
+		}
+	}
+	return t
+}
+
+// finish completes the response after the handler returned: header, body,
+// trailers and FIN. A request body left unread is abandoned with H3_NO_ERROR
+// (RFC 9114, Section 4.1.2).
+func (w *responseWriter) finish() {
+	if w.err == nil && !w.headerSent {
+		w.err = w.sendHeader(true)
+	}
+	if w.err == nil && len(w.buf) > 0 {
+		w.err = writeDataFrame(w.qs, w.buf)
+	}
+	if w.err == nil {
+		if t := w.trailerFields(); len(t) > 0 {
+			w.err = w.sc.c.writeHeadersFrame(w.qs, t)
+		}
+	}
+	if w.err != nil {
+		w.qs.CancelWrite(uint64(ErrCodeInternalError))
+	} else {
+		w.qs.Close()
+	}
+	if !w.m.done() {
+		w.qs.CancelRead(uint64(ErrCodeNoError))
+	}
+}
+
+// abort ends the response of a handler that panicked: a 500 if nothing was
+// sent yet and internal is true, a stream reset otherwise.
+func (w *responseWriter) abort(internal bool) {
+	if internal && !w.headerSent && w.err == nil {
+		fields := []hfield{{":status", "500"}, {"content-length", "0"}}
+		if w.sc.c.writeHeadersFrame(w.qs, fields) == nil {
+			w.qs.Close()
+			w.qs.CancelRead(uint64(ErrCodeNoError))
+			return
+		}
+	}
+	w.qs.CancelWrite(uint64(ErrCodeInternalError))
+	w.qs.CancelRead(uint64(ErrCodeInternalError))
+}
+
+// HTTPStream sends the response header now and returns the request stream
+// as a two-way byte stream: reads return the request's DATA, writes send
+// DATA. It is meant for CONNECT and extended CONNECT handlers after a 2xx
+// status (RFC 9114, Section 4.4; RFC 9220); the stream's send side is closed
+// when the handler returns. Reach it with a type assertion on the
+// http.ResponseWriter to HTTPStreamer.
+func (w *responseWriter) HTTPStream() *Stream {
+	if w.stream != nil {
+		return w.stream
+	}
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	w.flush()
+	w.stream = &Stream{c: w.sc.c, qs: w.qs, r: w.req.Body, flow: w.flow}
+	return w.stream
+}
+
+// An HTTPStreamer is implemented by the http.ResponseWriter of this package's
+// Server.
+type HTTPStreamer interface {
+	HTTPStream() *Stream
+}
+
+var (
+	_ http.Flusher = (*responseWriter)(nil)
+	_ HTTPStreamer = (*responseWriter)(nil)
+)
