@@ -109,7 +109,7 @@ func (e *Encoder) insert(s *encodeState, f *HeaderField) (uint64, bool) {
 	size := fieldSize(f.Name, f.Value)
 	// An entry that would take most of the table would push out everything
 	// else for one field.
-	if size > e.table.capacity/4*3 || !e.makeRoom(s, size) {
+	if size > e.table.capacity/4*3 || noInsert(f.Name) || !e.makeRoom(s, size) {
 		return 0, false
 	}
 	if idx, ok := staticByName[f.Name]; ok {
@@ -159,4 +159,16 @@ func (e *Encoder) forget(abs uint64, ent *tableEntry) {
 	if e.byName[ent.name] == abs {
 		delete(e.byName, ent.name)
 	}
+}
+
+// noInsert reports whether fields with this name are left out of the
+// dynamic table because their values seldom repeat, so that an entry would
+// only push out more useful ones.
+func noInsert(name string) bool {
+	switch name {
+	case ":path", "content-length", "date", "etag", "if-modified-since",
+		"if-none-match", "last-modified", "location", "age", "expires":
+		return true
+	}
+	return false
 }

@@ -1,0 +1,276 @@
+package qpack
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// pipe is an encoder and a decoder on the two ends of one connection.
+type pipe struct {
+	t   *testing.T
+	enc *Encoder
+	dec *Decoder
+}
+
+func newPipe(t *testing.T, capacity, blocked uint64) *pipe {
+	enc := NewEncoder(EncoderConfig{})
+	enc.SetPeerSettings(capacity, blocked)
+	dec := NewDecoder(DecoderConfig{MaxTableCapacity: capacity, MaxBlockedStreams: blocked})
+	return &pipe{t, enc, dec}
+}
+
+// roundTrip encodes fields, delivers the encoder stream then the section,
+// checks the decoded fields and, with ack, returns the decoder stream to the
+// encoder. It returns the section and encoder-stream bytes.
+func (p *pipe) roundTrip(id uint64, fields []HeaderField, ack bool) (sec, es []byte) {
+	p.t.Helper()
+	sec, err := p.enc.EncodeSection(id, fields, nil)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	es = p.enc.AppendEncoderStream(nil)
+	if _, err := p.dec.WriteEncoderStream(es); err != nil {
+		p.t.Fatal(err)
+	}
+	got, err := p.dec.DecodeSection(id, sec)
+	if err != nil {
+		p.t.Fatalf("stream %d: %v", id, err)
+	}
+	want := make([]HeaderField, len(fields))
+	for i, f := range fields {
+		want[i] = HeaderField{Name: f.Name, Value: f.Value}
+	}
+	for i := range got {
+		got[i].Sensitive = false
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		p.t.Fatalf("stream %d (-want +got):\n%s", id, diff)
+	}
+	if ack {
+		if err := p.enc.WriteDecoderStream(p.dec.AppendDecoderStream(nil)); err != nil {
+			p.t.Fatal(err)
+		}
+	}
+	return sec, es
+}
+
+func TestEncoderUsesDynamicTable(t *testing.T) {
+	p := newPipe(t, 4096, 0)
+	fields := []HeaderField{
+		{Name: ":method", Value: "GET"},
+		{Name: ":authority", Value: "example.org"},
+		{Name: "x-custom", Value: "some value"},
+	}
+	first, es := p.roundTrip(0, fields, true)
+	if len(es) == 0 {
+		t.Fatal("no inserts")
+	}
+	// With no blocking allowed the first section cannot use the new
+	// entries; once acknowledged, the second one does.
+	if first[0] != 0 {
+		t.Errorf("first section references the table: %x", first)
+	}
+	second, es := p.roundTrip(4, fields, true)
+	if len(es) != 0 {
+		t.Errorf("second section inserted again: %x", es)
+	}
+	if len(second) >= len(first) || second[0] == 0 {
+		t.Errorf("second section %x is no better than first %x", second, first)
+	}
+}
+
+func TestEncoderSensitiveNeverIndexed(t *testing.T) {
+	p := newPipe(t, 4096, 100)
+	fields := []HeaderField{
+		{Name: "cookie", Value: "secret=1"},
+		{Name: "authorization", Value: "Bearer x"},
+		{Name: "x-token", Value: "t", Sensitive: true},
+		{Name: "x-token", Value: "t"},
+	}
+	sec, err := p.enc.EncodeSection(0, fields, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	es := p.enc.AppendEncoderStream(nil)
+	if _, err := p.dec.WriteEncoderStream(es); err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.dec.DecodeSection(0, sec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range got[:3] {
+		if !f.Sensitive {
+			t.Errorf("field %d %q lost the never-indexed bit", i, f.Name)
+		}
+	}
+	if got[3].Sensitive {
+		t.Error("plain x-token marked sensitive")
+	}
+	// Only the plain x-token may be in the table.
+	for _, e := range p.dec.table.entries {
+		if e.value != "t" || e.name != "x-token" {
+			t.Errorf("sensitive field inserted: %s=%s", e.name, e.value)
+		}
+	}
+}
+
+// TestEncoderBlockedStreamLimit checks that without acknowledgments no
+// more streams than allowed reference unacknowledged entries.
+func TestEncoderBlockedStreamLimit(t *testing.T) {
+	for _, limit := range []uint64{0, 1, 3} {
+		e := NewEncoder(EncoderConfig{})
+		e.SetPeerSettings(4096, limit)
+		var blocking []uint64
+		for id := uint64(0); id < 40; id += 4 {
+			for rep := 0; rep < 2; rep++ { // two sections on some streams
+				fields := []HeaderField{{Name: "x-a", Value: fmt.Sprint(id % 8)}}
+				sec, err := e.EncodeSection(id, fields, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if sec[0] != 0 && (len(blocking) == 0 || blocking[len(blocking)-1] != id) {
+					blocking = append(blocking, id)
+				}
+			}
+		}
+		if uint64(len(blocking)) > limit {
+			t.Errorf("limit %d: streams %v risk blocking", limit, blocking)
+		}
+		if limit > 0 && len(blocking) == 0 {
+			t.Errorf("limit %d: the table was never used", limit)
+		}
+	}
+}
+
+// TestEncoderNeverEvictsReferenced fills a small table with a decoder that
+// receives everything but acknowledges late, and checks every section
+// still decodes: an entry still referenced would have been evicted.
+func TestEncoderNeverEvictsReferenced(t *testing.T) {
+	p := newPipe(t, 256, 100)
+	type pending struct {
+		id  uint64
+		sec []byte
+	}
+	var queue []pending
+	for i := 0; i < 200; i++ {
+		id := uint64(i) * 4
+		fields := []HeaderField{
+			{Name: "x-counter", Value: fmt.Sprint(i % 7)},
+			{Name: "x-long-header-name", Value: fmt.Sprintf("value number %d", i%11)},
+		}
+		sec, err := p.enc.EncodeSection(id, fields, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.dec.WriteEncoderStream(p.enc.AppendEncoderStream(nil)); err != nil {
+			t.Fatal(err)
+		}
+		queue = append(queue, pending{id, sec})
+		// Decode (and so acknowledge) only every third round, oldest
+		// first, so entries stay referenced for a while.
+		if i%3 != 2 {
+			continue
+		}
+		for _, q := range queue {
+			if _, err := p.dec.DecodeSection(q.id, q.sec); err != nil {
+				t.Fatalf("section %d: %v", q.id, err)
+			}
+		}
+		queue = queue[:0]
+		if err := p.enc.WriteDecoderStream(p.dec.AppendDecoderStream(nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p.dec.table.dropped == 0 {
+		t.Error("nothing was ever evicted; the test did not exercise eviction")
+	}
+}
+
+func TestDecoderStreamErrors(t *testing.T) {
+	for _, c := range []struct {
+		name, stream string
+	}{
+		{"ack for unknown stream", "84"},
+		{"zero increment", "00"},
+		{"increment beyond inserts", "02"},
+		{"integer overflow", "3f ffffffffffffffffffff01"},
+	} {
+		p := newPipe(t, 4096, 100)
+		// One insert, referenced by stream 0.
+		p.roundTrip(0, []HeaderField{{Name: "x-a", Value: "1"}}, false)
+		err := p.enc.WriteDecoderStream(unhex(t, c.stream))
+		if !errors.Is(err, ErrDecoderStream) {
+			t.Errorf("%s: err = %v, want QPACK_DECODER_STREAM_ERROR", c.name, err)
+		}
+		if _, err2 := p.enc.EncodeSection(4, nil, nil); err2 != err {
+			t.Errorf("%s: the error did not stick: %v", c.name, err2)
+		}
+	}
+	// Valid instructions split across calls.
+	p := newPipe(t, 4096, 100)
+	p.roundTrip(200, []HeaderField{{Name: "x-a", Value: "1"}}, false)
+	for _, b := range appendSectionAck(nil, 200) {
+		if err := p.enc.WriteDecoderStream([]byte{b}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p.enc.knownReceived != 1 || len(p.enc.unacked) != 0 {
+		t.Errorf("after ack: known %d, unacked %v", p.enc.knownReceived, p.enc.unacked)
+	}
+}
+
+func TestEncoderStreamCancellationUnpins(t *testing.T) {
+	p := newPipe(t, 64, 100) // room for one small entry
+	p.roundTrip(0, []HeaderField{{Name: "x-a", Value: "1"}}, false)
+	// Acknowledge the insert but keep stream 0's reference.
+	if err := p.enc.WriteDecoderStream([]byte{0x01}); err != nil {
+		t.Fatal(err)
+	}
+	_, es := p.roundTrip(4, []HeaderField{{Name: "x-b", Value: "2"}}, false)
+	if len(es) != 0 {
+		t.Fatalf("evicted an entry still referenced: %x", es)
+	}
+	if err := p.enc.WriteDecoderStream([]byte{0x40}); err != nil { // cancel stream 0
+		t.Fatal(err)
+	}
+	_, es = p.roundTrip(8, []HeaderField{{Name: "x-b", Value: "2"}}, false)
+	if len(es) == 0 {
+		t.Fatal("did not insert after the reference was cancelled")
+	}
+}
+
+// TestEncoderConcurrent encodes from several goroutines; run with -race.
+func TestEncoderConcurrent(t *testing.T) {
+	e := NewEncoder(EncoderConfig{})
+	e.SetPeerSettings(4096, 100)
+	const workers, each = 4, 50
+	secs := make([][]byte, workers*each)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				n := w*each + i
+				fields := []HeaderField{{Name: "x-n", Value: fmt.Sprint(n % 13)}}
+				secs[n], _ = e.EncodeSection(uint64(n)*4, fields, nil)
+			}
+		}()
+	}
+	wg.Wait()
+	d := NewDecoder(DecoderConfig{MaxTableCapacity: 4096, MaxBlockedStreams: 100})
+	if _, err := d.WriteEncoderStream(e.AppendEncoderStream(nil)); err != nil {
+		t.Fatal(err)
+	}
+	for n, sec := range secs {
+		got, err := d.DecodeSection(uint64(n)*4, sec)
+		if err != nil || len(got) != 1 || got[0].Value != fmt.Sprint(n%13) {
+			t.Fatalf("section %d: %v, %v", n, got, err)
+		}
+	}
+}
