@@ -9,7 +9,8 @@ import (
 
 // LinkStats counts what a Link did. Every datagram sent is eventually either
 // delivered or dropped, and so is every duplicate, so once nothing is in
-// flight Sent + Duplicated == Delivered + Dropped.
+// flight Sent + Duplicated == Delivered + Dropped. A LinkStats is a snapshot
+// returned by value; it does not change afterwards.
 type LinkStats struct {
 	// Sent counts datagrams written into the Link.
 	Sent uint64

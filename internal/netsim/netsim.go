@@ -23,7 +23,9 @@ const DefaultMTU = 65507
 const DefaultQueueBytes = 64 << 10
 
 // Impairment says what a Link does to the datagrams it carries. The zero value
-// delivers every datagram at once, intact and in order.
+// delivers every datagram at once, intact and in order. An Impairment is a
+// plain value: a Link keeps its own copy, so changing the caller's has no
+// effect until it is passed to SetImpairment again.
 type Impairment struct {
 	// Delay is the fixed one-way latency.
 	Delay time.Duration
@@ -52,7 +54,8 @@ type Impairment struct {
 	QueueBytes int
 }
 
-// Config configures a Network.
+// Config configures a Network. New copies it; later changes to the caller's
+// value have no effect.
 type Config struct {
 	// Seed selects the random choices of every Link.
 	Seed uint64

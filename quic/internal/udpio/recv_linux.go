@@ -11,7 +11,11 @@ import (
 )
 
 // ctrlLenRead is the control-message room per received datagram: enough for
-// the UDP_GRO segment size and a spare message the kernel may add.
+// the UDP_GRO segment size and spare messages the kernel may add.
+//
+// TODO: ask for IP_RECVTOS/IPV6_RECVTCLASS and parse the ECN bits here, so
+// the endpoint can validate ECN (RFC 9000, Section 13.4); until then every
+// packet reads as Not-ECT and congestion signals from ECN marks are lost.
 var ctrlLenRead = unix.CmsgSpace(4) * 4
 
 // readState is the pre-allocated recvmmsg state of a batchConn. Its mutex

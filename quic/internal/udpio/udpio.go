@@ -97,7 +97,8 @@ func (m *Message) Segment(i int) []byte {
 	return m.Buf[start:end]
 }
 
-// Capabilities reports which kernel features a Conn uses.
+// Capabilities reports which kernel features a Conn uses. It is a snapshot
+// returned by value.
 type Capabilities struct {
 	// Batch is true when several datagrams move per system call
 	// (recvmmsg and sendmmsg).
@@ -114,7 +115,7 @@ type Capabilities struct {
 }
 
 // Options configures New. The zero value enables every feature the kernel
-// supports.
+// supports. New copies it; later changes have no effect.
 type Options struct {
 	// DisableBatch forces the portable path (one datagram per system call, no
 	// GSO, no GRO). The environment variable PEREGRINE_DISABLE_BATCH=1 does
