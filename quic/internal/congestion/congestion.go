@@ -40,6 +40,10 @@ type Config struct {
 	// bytes. Zero means DefaultMaxDatagramSize (1200). It can be raised later
 	// with SetMaxDatagramSize once path MTU discovery finds a larger size.
 	MaxDatagramSize int
+
+	// DisableHyStart turns off HyStart++ (RFC 9406) in CUBIC, so that slow
+	// start ends only at the first loss. NewReno never uses HyStart++.
+	DisableHyStart bool
 }
 
 // Packet describes one acknowledged or lost in-flight packet, as the loss
@@ -121,7 +125,9 @@ func New(cfg Config) Controller {
 	if cfg.Algorithm == NewReno {
 		return NewNewReno(cfg.MaxDatagramSize)
 	}
-	return NewCubic(cfg.MaxDatagramSize)
+	c := NewCubic(cfg.MaxDatagramSize)
+	c.noHyStart = cfg.DisableHyStart
+	return c
 }
 
 // InitialWindow returns the initial congestion window for a max datagram size

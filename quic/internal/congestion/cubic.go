@@ -38,12 +38,15 @@ type CubicController struct {
 	wEst      float64 // Reno-friendly estimate (RFC 9438, Section 4.3), bytes
 	cwndPrior float64 // window just before the last reduction, bytes
 
+	hystart   hyStart
+	noHyStart bool
+
 	limit cwndLimit
 	pacer Pacer
 }
 
 // NewCubic returns a CUBIC controller for a max datagram size of mds bytes
-// (zero means 1200).
+// (zero means 1200), with HyStart++ (RFC 9406) ending its first slow start.
 func NewCubic(mds int) *CubicController {
 	mds = normalizeMDS(mds)
 	return &CubicController{
@@ -64,6 +67,15 @@ func (c *CubicController) OnPacketsAcked(
 	now time.Time, acked []Packet, priorInFlight int, rtt RTTStats,
 ) {
 	c.pacer.SetRTT(rtt.Smoothed)
+	growthDiv := 1
+	if c.InSlowStart() && !c.noHyStart {
+		var exit bool
+		growthDiv, exit = c.hystart.onAck(now, acked, rtt.Latest)
+		if exit {
+			// RFC 9406, Section 4.2: leave CSS for congestion avoidance.
+			c.ssthresh = c.cwnd
+		}
+	}
 	limited := c.limit.onAck(now, acked, priorInFlight, c.Window(), c.mds, c.InSlowStart())
 	if !limited {
 		// RFC 9438, Section 5.8: no growth while application-limited; the
@@ -78,7 +90,7 @@ func (c *CubicController) OnPacketsAcked(
 			continue
 		}
 		if c.InSlowStart() {
-			c.cwnd += float64(p.Bytes)
+			c.cwnd += float64(p.Bytes / growthDiv)
 			continue
 		}
 		c.avoid(now, p.Bytes, rtt.Smoothed)
@@ -154,6 +166,7 @@ func (c *CubicController) onCongestionEvent(now, sentTime time.Time) {
 	}
 	c.recoveryStart = now
 	c.epoch = time.Time{}
+	c.hystart.stop()
 
 	// Fast convergence (RFC 9438, Section 4.7).
 	if c.cwnd < c.wMax {

@@ -4,7 +4,8 @@
 // A Controller decides how many bytes may be in flight (the congestion window)
 // and when the next packet may leave (pacing). Two algorithms are provided:
 // NewReno as described in RFC 9002, Section 7 and Appendix B, and CUBIC as
-// described in RFC 9438. CUBIC is the default.
+// described in RFC 9438, whose first slow start ends with HyStart++
+// (RFC 9406). CUBIC is the default.
 //
 // Controllers are state machines driven by their caller: every method takes
 // the current time as an argument and none reads the clock, starts a goroutine
@@ -26,8 +27,10 @@
 //
 //   - No ECN: congestion signals come only from loss, since ECN counts are
 //     not processed by the recovery package (RFC 9002, Section 7.1).
-//   - No HyStart++ (RFC 9406): slow start ends only at the first loss, which
-//     can overshoot on paths with deep buffers.
+//   - HyStart++ (RFC 9406) runs only in CUBIC's first slow start, not after
+//     persistent congestion and not in NewReno; its per-ACK growth cap L is
+//     not applied since the sender is paced, and rounds are delimited by send
+//     times rather than packet numbers.
 //   - CUBIC's app-limited handling restarts the cubic epoch at the first
 //     congestion-window-limited ACK after an app-limited period instead of
 //     shifting the epoch by the idle time; the window never grows while the

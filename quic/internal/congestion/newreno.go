@@ -140,7 +140,7 @@ const maxInt = int(^uint(0) >> 1)
 // cwndLimit infers whether the sender has been limited by the congestion
 // window (RFC 9002, Section 7.8; RFC 9438, Section 5.8). It remembers the
 // largest bytes in flight over the current and the previous round trip; a
-// round ends when a packet sent after it began is acknowledged.
+// round ends when a packet sent at or after its start is acknowledged.
 type cwndLimit struct {
 	peak       int       // largest bytes in flight in this round
 	lastPeak   int       // in the previous round
@@ -158,7 +158,7 @@ func (l *cwndLimit) onAck(
 ) bool {
 	used := max(l.peak, l.lastPeak, priorInFlight)
 	for i := range acked {
-		if acked[i].SentTime.After(l.roundStart) {
+		if !acked[i].SentTime.Before(l.roundStart) {
 			l.lastPeak, l.peak = l.peak, 0
 			l.roundStart = now
 			break

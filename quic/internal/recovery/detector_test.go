@@ -394,3 +394,30 @@ func TestRingGrowthAndTrim(t *testing.T) {
 		t.Fatalf("acked %d, in flight %d", len(r.acked), d.BytesInFlight())
 	}
 }
+
+func TestSentPacketsBounded(t *testing.T) {
+	d := NewLossDetector(Config{}, nil)
+	d.SetHandshakeConfirmed()
+	// A peer that never acknowledges anything: tracking stays bounded and
+	// the forgotten packets leave bytes in flight.
+	total := maxTracked + 100
+	for pn := range int64(total) {
+		d.OnPacketSent(t0, AppData, pn, 10, true, true)
+	}
+	s := &d.spaces[AppData]
+	if s.sent.len() != maxTracked || len(s.sent.buf) != maxTracked {
+		t.Fatalf("tracking %d packets in a buffer of %d, want %d", s.sent.len(),
+			len(s.sent.buf), maxTracked)
+	}
+	if d.BytesInFlight() != 10*maxTracked || s.ackElicitingInFlight != maxTracked {
+		t.Fatalf("in flight %d bytes, %d ack-eliciting", d.BytesInFlight(),
+			s.ackElicitingInFlight)
+	}
+	// The newest packets are still tracked and can be acknowledged.
+	var r recorder
+	last := int64(total - 1)
+	if err := d.OnAckReceived(t0.Add(ms), AppData,
+		[]AckRange{{last - 1, last}}, 0, &r); err != nil || len(r.acked) != 2 {
+		t.Fatalf("err %v acked %v", err, r.acked)
+	}
+}
