@@ -71,7 +71,8 @@ func TestDecodeSectionErrors(t *testing.T) {
 func TestDecodeEvictedReference(t *testing.T) {
 	d := newTestDecoder(t)
 	// Insert custom-key=custom-value2 by name reference: evicts entry 0.
-	if _, err := d.WriteEncoderStream(unhex(t, "02 810d 6375 7374 6f6d 2d76 616c 7565 32")); err != nil {
+	evicting := unhex(t, "02 810d 6375 7374 6f6d 2d76 616c 7565 32")
+	if _, err := d.WriteEncoderStream(evicting); err != nil {
 		t.Fatal(err)
 	}
 	// Required Insert Count 5, Base 5, relative index 4: absolute 0.

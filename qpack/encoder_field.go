@@ -12,8 +12,13 @@ func (e *Encoder) encodeField(s *encodeState, b []byte, f *HeaderField) []byte {
 	if sensitive || e.table.capacity == 0 {
 		return e.appendLiteral(s, b, f, sensitive)
 	}
-	if abs, ok := e.byField[staticKey{f.Name, f.Value}]; ok && e.canReference(s, abs) {
-		return e.appendIndexed(s, b, abs)
+	if abs, ok := e.byField[staticKey{f.Name, f.Value}]; ok {
+		if e.canReference(s, abs) {
+			return e.appendIndexed(s, b, abs)
+		}
+		// A second copy could not be referenced either until the peer
+		// acknowledges it.
+		return e.appendLiteral(s, b, f, false)
 	}
 	if abs, ok := e.insert(s, f); ok && e.canReference(s, abs) {
 		return e.appendIndexed(s, b, abs)
