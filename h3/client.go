@@ -1,0 +1,249 @@
+package h3
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+)
+
+// A Transport is an http.RoundTripper that sends requests over HTTP/3. It
+// keeps one connection per authority (host and port), reuses it for every
+// request to that authority and dials a new one after the server sent
+// GOAWAY or the connection ended. A Transport is safe for concurrent use;
+// set its fields before the first request.
+//
+// An extended CONNECT request (RFC 9220) carries its protocol in
+// req.Header[":protocol"], as with golang.org/x/net/http2. The response Body
+// of any CONNECT request is a *Stream: write to it to send data and HTTP
+// datagrams, read it to receive; the request's Body is not sent.
+type Transport struct {
+	// TLSClientConfig is the TLS configuration for new connections; its
+	// NextProtos is set to "h3" when empty.
+	TLSClientConfig *tls.Config
+
+	// MaxResponseHeaderBytes limits a response's header and trailer
+	// sections, and is advertised as SETTINGS_MAX_FIELD_SECTION_SIZE. Zero
+	// means 64 KiB.
+	MaxResponseHeaderBytes int64
+
+	// DatagramQueueLen bounds the HTTP datagrams queued for one CONNECT
+	// request before newer ones are dropped and counted. Zero means 32.
+	DatagramQueueLen int
+
+	// Logger receives connection errors; nil discards.
+	Logger *slog.Logger
+
+	// dial opens a QUIC connection to authority. The quic adapter sets it
+	// from the exported dial options; tests set it to the memory transport.
+	dial func(ctx context.Context, authority string, tlsConf *tls.Config) (quicConn, error)
+
+	// newCodec returns the QPACK state for a new connection.
+	newCodec func() fieldCodec
+
+	mu    sync.Mutex
+	conns map[string]*connEntry
+}
+
+// A connEntry is a pool slot: a connection being dialled or ready.
+type connEntry struct {
+	ready chan struct{}
+	cc    *clientConn
+	err   error
+}
+
+// maxAttempts bounds how often a request the server did not process is
+// retried on a new connection.
+const maxAttempts = 3
+
+// RoundTrip sends req over HTTP/3 and returns the response, whose body is
+// streamed. Requests that the server refused without processing them (after
+// GOAWAY, or reset with H3_REQUEST_REJECTED) are retried on a new connection
+// when their body can be sent again.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL == nil || req.URL.Scheme != "https" || req.URL.Host == "" {
+		closeBody(req)
+		return nil, errors.New("h3: request URL must be https://host")
+	}
+	key := authorityKey(req.URL.Host)
+	for attempt := 1; ; attempt++ {
+		cc, err := t.getConn(req.Context(), key)
+		if err != nil {
+			closeBody(req)
+			return nil, err
+		}
+		resp, err := cc.roundTrip(req)
+		if err != errRetryRequest || attempt == maxAttempts {
+			return resp, err
+		}
+		t.forget(key, cc)
+		if req, err = rewindBody(req); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// rewindBody prepares req to be sent again.
+func rewindBody(req *http.Request) (*http.Request, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return req, nil
+	}
+	if req.GetBody == nil {
+		return nil, errors.New("h3: request not processed by the server and its body " +
+			"cannot be sent again (no GetBody)")
+	}
+	body, err := req.GetBody()
+	if err != nil {
+		return nil, err
+	}
+	r := *req
+	r.Body = body
+	return &r, nil
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+// authorityKey returns host:port with the default port 443.
+func authorityKey(host string) string {
+	if _, _, err := net.SplitHostPort(host); err == nil {
+		return host
+	}
+	return net.JoinHostPort(host, "443")
+}
+
+// getConn returns a usable pooled connection to key, dialling one if needed;
+// concurrent callers share one dial.
+func (t *Transport) getConn(ctx context.Context, key string) (*clientConn, error) {
+	t.mu.Lock()
+	if t.conns == nil {
+		t.conns = make(map[string]*connEntry)
+	}
+	e := t.conns[key]
+	if e != nil {
+		select {
+		case <-e.ready:
+			if e.err != nil || !e.cc.usable() {
+				e = nil
+			}
+		default:
+		}
+	}
+	if e == nil {
+		e = &connEntry{ready: make(chan struct{})}
+		t.conns[key] = e
+		t.mu.Unlock()
+		e.cc, e.err = t.dialConn(ctx, key)
+		close(e.ready)
+		if e.err != nil {
+			t.forget(key, nil)
+		}
+		return e.cc, e.err
+	}
+	t.mu.Unlock()
+	select {
+	case <-e.ready:
+		return e.cc, e.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// forget removes key's pool slot if it still holds cc (any failed dial when
+// cc is nil).
+func (t *Transport) forget(key string, cc *clientConn) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e := t.conns[key]
+	if e == nil {
+		return
+	}
+	select {
+	case <-e.ready:
+		if e.cc == cc {
+			delete(t.conns, key)
+		}
+	default:
+	}
+}
+
+func (t *Transport) dialConn(ctx context.Context, key string) (*clientConn, error) {
+	if t.dial == nil {
+		return nil, errors.New("h3: Transport has no dialer")
+	}
+	tlsConf := t.TLSClientConfig.Clone()
+	if tlsConf == nil {
+		tlsConf = &tls.Config{}
+	}
+	if len(tlsConf.NextProtos) == 0 {
+		tlsConf.NextProtos = []string{"h3"}
+	}
+	qc, err := t.dial(ctx, key, tlsConf)
+	if err != nil {
+		return nil, err
+	}
+	codec := fieldCodec(literalCodec{})
+	if t.newCodec != nil {
+		codec = t.newCodec()
+	}
+	maxField := uint64(defaultMaxFieldSectionSize)
+	if t.MaxResponseHeaderBytes > 0 {
+		maxField = uint64(t.MaxResponseHeaderBytes)
+	}
+	cc := &clientConn{t: t, key: key, c: newConn(qc, false, t.Logger, maxField, codec)}
+	cc.c.onGoaway = func(int64) { t.forget(key, cc) }
+	cc.tls = qc.ConnectionState()
+	if err := cc.c.start(ctx); err != nil {
+		qc.CloseWithError(uint64(ErrCodeInternalError), "cannot open control streams")
+		return nil, err
+	}
+	go cc.refuseServerStreams()
+	return cc, nil
+}
+
+// CloseIdleConnections closes every pooled connection with H3_NO_ERROR.
+// Requests in flight on them fail.
+func (t *Transport) CloseIdleConnections() {
+	t.mu.Lock()
+	conns := t.conns
+	t.conns = nil
+	t.mu.Unlock()
+	for _, e := range conns {
+		select {
+		case <-e.ready:
+			if e.cc != nil {
+				e.cc.c.closeWithError(ErrCodeNoError, "")
+			}
+		default:
+		}
+	}
+}
+
+// A clientConn is the client side of one HTTP/3 connection. Its methods are
+// safe for concurrent use.
+type clientConn struct {
+	t   *Transport
+	key string
+	c   *conn
+	tls tls.ConnectionState
+}
+
+// usable reports whether new requests may be sent on the connection.
+func (cc *clientConn) usable() bool {
+	return cc.c.qc.Context().Err() == nil && cc.c.goawayLimit() < 0
+}
+
+// refuseServerStreams treats any server-initiated bidirectional stream as
+// H3_STREAM_CREATION_ERROR (RFC 9114, Section 6.1).
+func (cc *clientConn) refuseServerStreams() {
+	if _, err := cc.c.qc.AcceptStream(cc.c.qc.Context()); err != nil {
+		return
+	}
+	cc.c.closeWithError(ErrCodeStreamCreationError, "server-initiated bidirectional stream")
+}
