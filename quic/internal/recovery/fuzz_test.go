@@ -135,6 +135,9 @@ func (fz *fuzzState) check(t *testing.T) {
 	}
 	for i := range fz.trackers {
 		r := fz.trackers[i].Ranges()
+		if len(r) > 0 && fz.trackers[i].Largest() < r[0].Largest {
+			t.Fatalf("tracker %d: Largest %d below range %v", i, fz.trackers[i].Largest(), r[0])
+		}
 		if len(r) > MaxAckRanges {
 			t.Fatalf("tracker %d holds %d ranges", i, len(r))
 		}

@@ -42,6 +42,10 @@ type AckTracker struct {
 	// floor: packet numbers below it are no longer tracked and count as
 	// duplicates.
 	floor int64
+	// largest is the largest packet number ever received, or -1. It
+	// survives the trimming of ranges, since packet number decoding
+	// (RFC 9000, Section 17.1) needs it.
+	largest int64
 
 	largestTime      time.Time // when the largest packet number was received
 	unackedEliciting int       // ack-eliciting packets since the last ACK sent
@@ -61,6 +65,7 @@ func (t *AckTracker) Init(space Space, maxAckDelay time.Duration) {
 		space:       space,
 		maxAckDelay: maxAckDelay,
 		ranges:      make([]AckRange, 0, MaxAckRanges+1),
+		largest:     -1,
 	}
 }
 
@@ -83,12 +88,11 @@ func (t *AckTracker) IsDuplicate(pn int64) bool {
 	return false
 }
 
-// Largest returns the largest packet number received, or -1.
+// Largest returns the largest packet number ever received in the space, or
+// -1 if none was. Unlike Ranges, it is not affected by OnAckAcknowledged or
+// the range bound, so it can serve packet number decoding.
 func (t *AckTracker) Largest() int64 {
-	if len(t.ranges) == 0 {
-		return -1
-	}
-	return t.ranges[0].Largest
+	return t.largest
 }
 
 // OnPacketReceived records packet pn, received at now and not a duplicate.
@@ -98,9 +102,10 @@ func (t *AckTracker) OnPacketReceived(now time.Time, pn int64, ackEliciting bool
 	if pn < 0 || t.IsDuplicate(pn) {
 		return
 	}
-	prevLargest := t.Largest()
+	prevLargest := t.largest
 	t.insert(pn)
 	if pn > prevLargest {
+		t.largest = pn
 		t.largestTime = now
 	}
 	t.pending = true
@@ -187,7 +192,7 @@ func (t *AckTracker) Ranges() []AckRange { return t.ranges }
 // applied (RFC 9000, Section 13.2.5). It is zero for Initial and Handshake
 // ACKs, whose delay the peer ignores anyway.
 func (t *AckTracker) AckDelay(now time.Time) time.Duration {
-	if t.space != AppData || len(t.ranges) == 0 {
+	if t.space != AppData || t.largest < 0 {
 		return 0
 	}
 	return max(now.Sub(t.largestTime), 0)

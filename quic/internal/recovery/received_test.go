@@ -157,4 +157,21 @@ func TestAckTrackerOnAckAcknowledged(t *testing.T) {
 	if len(a.Ranges()) != 0 || !a.IsDuplicate(9) || a.IsDuplicate(10) {
 		t.Fatalf("after acking everything: ranges %v", a.Ranges())
 	}
+	// The largest received survives, for packet number decoding, and the
+	// next in-order packet is not mistaken for reordering.
+	if a.Largest() != 9 {
+		t.Fatalf("Largest = %d after trimming, want 9", a.Largest())
+	}
+	a.OnAckSent()
+	a.OnPacketReceived(t0, 10, true)
+	if a.ShouldSendNow(t0) {
+		t.Fatal("in-order packet after trimming acknowledged immediately")
+	}
+	a.OnPacketReceived(t0, 12, true)
+	if !a.ShouldSendNow(t0) {
+		t.Fatal("gap after trimming not acknowledged immediately")
+	}
+	if diff := cmp.Diff([]AckRange{{12, 12}, {10, 10}}, a.Ranges()); diff != "" {
+		t.Fatalf("ranges after trimming (-want +got):\n%s", diff)
+	}
 }
