@@ -22,7 +22,7 @@ import (
 
 // testSetup is a Transport whose dials reach srv over the memory transport.
 type testSetup struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *Server
 	tr    *Transport
 	dials atomic.Int32
@@ -30,7 +30,7 @@ type testSetup struct {
 	conns []*memConn // client ends, in dial order
 }
 
-func newTestSetup(t *testing.T, srv *Server, datagrams bool) *testSetup {
+func newTestSetup(t testing.TB, srv *Server, datagrams bool) *testSetup {
 	ts := &testSetup{t: t, srv: srv}
 	var wg sync.WaitGroup
 	ts.tr = &Transport{dial: func(ctx context.Context, authority string,
