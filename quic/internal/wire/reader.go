@@ -16,8 +16,17 @@ func (r *reader) fail() {
 	r.b = nil
 }
 
-// varint reads a variable-length integer.
+// varint reads a variable-length integer. The one-byte case, by far the most
+// common in ACK ranges and stream IDs, is kept small enough to inline.
 func (r *reader) varint() uint64 {
+	if b := r.b; len(b) > 0 && b[0] < 0x40 {
+		r.b = b[1:]
+		return uint64(b[0])
+	}
+	return r.varintSlow()
+}
+
+func (r *reader) varintSlow() uint64 {
 	v, n := ConsumeVarint(r.b)
 	if n < 0 {
 		r.fail()

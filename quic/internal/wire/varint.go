@@ -1,5 +1,7 @@
 package wire
 
+import "encoding/binary"
+
 // MaxVarint is the largest value a variable-length integer can carry
 // (RFC 9000, Section 16): 2^62-1.
 const MaxVarint = 1<<62 - 1
@@ -95,15 +97,24 @@ func ConsumeVarint(b []byte) (v uint64, n int) {
 	if len(b) == 0 {
 		return 0, -1
 	}
-	n = 1 << (b[0] >> 6)
-	if len(b) < n {
+	switch b[0] >> 6 {
+	case 0:
+		return uint64(b[0]), 1
+	case 1:
+		if len(b) < 2 {
+			return 0, -1
+		}
+		return uint64(binary.BigEndian.Uint16(b)) & 0x3fff, 2
+	case 2:
+		if len(b) < 4 {
+			return 0, -1
+		}
+		return uint64(binary.BigEndian.Uint32(b)) & 0x3fffffff, 4
+	}
+	if len(b) < 8 {
 		return 0, -1
 	}
-	v = uint64(b[0] & 0x3f)
-	for _, c := range b[1:n] {
-		v = v<<8 | uint64(c)
-	}
-	return v, n
+	return binary.BigEndian.Uint64(b) & MaxVarint, 8
 }
 
 // ConsumeMinimalVarint is ConsumeVarint that also reports whether the
