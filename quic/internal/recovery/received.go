@@ -225,4 +225,8 @@ func (t *AckTracker) OnAckAcknowledged(largest int64) {
 	if n > 0 && t.ranges[n-1].Smallest <= largest {
 		t.ranges[n-1].Smallest = largest + 1
 	}
+	if n == 0 {
+		// The peer knows about every packet we received: no ACK is owed.
+		t.OnAckSent()
+	}
 }

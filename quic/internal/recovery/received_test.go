@@ -157,6 +157,9 @@ func TestAckTrackerOnAckAcknowledged(t *testing.T) {
 	if len(a.Ranges()) != 0 || !a.IsDuplicate(9) || a.IsDuplicate(10) {
 		t.Fatalf("after acking everything: ranges %v", a.Ranges())
 	}
+	if a.Pending() || a.ShouldSendNow(t0.Add(time.Hour)) {
+		t.Fatal("an ACK is still owed with nothing left to acknowledge")
+	}
 	// The largest received survives, for packet number decoding, and the
 	// next in-order packet is not mistaken for reordering.
 	if a.Largest() != 9 {
