@@ -188,13 +188,13 @@ func (t *Transport) dialConn(ctx context.Context, key string) (*clientConn, erro
 	if err != nil {
 		return nil, err
 	}
-	codec := fieldCodec(literalCodec{})
-	if t.newCodec != nil {
-		codec = t.newCodec()
-	}
 	maxField := uint64(defaultMaxFieldSectionSize)
 	if t.MaxResponseHeaderBytes > 0 {
 		maxField = uint64(t.MaxResponseHeaderBytes)
+	}
+	codec := fieldCodec(newQPACKCodec(maxField))
+	if t.newCodec != nil {
+		codec = t.newCodec()
 	}
 	cc := &clientConn{t: t, key: key, c: newConn(qc, false, t.Logger, maxField, codec)}
 	cc.c.onGoaway = func(int64) { t.forget(key, cc) }

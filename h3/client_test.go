@@ -108,6 +108,14 @@ func TestClientGetReusesConnection(t *testing.T) {
 	if n := ts.dials.Load(); n != 1 {
 		t.Errorf("%d dials for 3 requests, want 1", n)
 	}
+	// The dynamic table is in use both ways: the server's X-Path values and
+	// the client's X-Req header were inserted.
+	ts.tr.mu.Lock()
+	cc := ts.tr.conns["example.test:443"].cc
+	ts.tr.mu.Unlock()
+	if n := cc.c.codec.(*qpackCodec).dec.InsertCount(); n == 0 {
+		t.Error("the server inserted nothing into the dynamic table")
+	}
 }
 
 // patternReader yields n deterministic pseudo-random bytes.

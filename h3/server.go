@@ -45,13 +45,13 @@ type Server struct {
 // serveQUIC serves HTTP/3 on one QUIC connection until it ends, and returns
 // why it ended. The exported ServeConn wraps it for *quic.Conn.
 func (s *Server) serveQUIC(qc quicConn) error {
-	codec := fieldCodec(literalCodec{})
-	if s.newCodec != nil {
-		codec = s.newCodec()
-	}
 	maxField := uint64(defaultMaxFieldSectionSize)
 	if s.MaxHeaderBytes > 0 {
 		maxField = uint64(s.MaxHeaderBytes)
+	}
+	codec := fieldCodec(newQPACKCodec(maxField))
+	if s.newCodec != nil {
+		codec = s.newCodec()
 	}
 	sc := &serverConn{
 		srv:    s,
