@@ -9,6 +9,8 @@ import (
 
 // TransportErrorCode is a QUIC transport error code (RFC 9000, Section 20.1),
 // carried in CONNECTION_CLOSE frames of type 0x1c.
+//
+// Values of this type are immutable and safe for concurrent use.
 type TransportErrorCode uint64
 
 // Transport error codes of RFC 9000, Section 20.1, and RFC 9368, Section 10.2.
@@ -105,7 +107,7 @@ type TransportError struct {
 // Error implements the error interface.
 func (e *TransportError) Error() string {
 	s := "quic: " + e.Code.String()
-	if e.FrameType != 0 || e.Code == FrameEncodingError {
+	if e.FrameType != 0 {
 		s += " in " + e.FrameType.String() + " frame"
 	}
 	if e.Reason != "" {

@@ -5,6 +5,8 @@ import "strconv"
 // FrameType is the type of a QUIC frame (RFC 9000, Section 12.4; RFC 9221,
 // Section 4). Types that carry flags (ACK, STREAM, MAX_STREAMS,
 // STREAMS_BLOCKED, CONNECTION_CLOSE, DATAGRAM) have one constant per value.
+//
+// Values of this type are immutable and safe for concurrent use.
 type FrameType uint64
 
 // Frame types.
@@ -176,6 +178,8 @@ func ConsumeFrameType(b []byte) (FrameType, int, error) {
 // tests, tracing and code off the hot path; the connection's receive loop calls
 // the typed ParseXxx functions instead, since putting a frame in an interface
 // allocates.
+//
+// Implementations in this package are plain values, safe for concurrent reads.
 type Frame interface {
 	// Type returns the frame type that Append writes.
 	Type() FrameType

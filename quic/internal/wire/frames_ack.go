@@ -10,6 +10,8 @@ import (
 const DefaultMaxAckRanges = 64
 
 // AckRange is a closed interval of acknowledged packet numbers.
+//
+// It is a plain value: safe for concurrent reads, not for concurrent writes.
 type AckRange struct {
 	Smallest PacketNumber
 	Largest  PacketNumber

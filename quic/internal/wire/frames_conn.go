@@ -40,6 +40,8 @@ func ParseNewToken(b []byte) (NewTokenFrame, int, error) {
 
 // NewConnectionIDFrame is a NEW_CONNECTION_ID frame (RFC 9000, Section 19.15).
 // ConnectionID aliases the buffer the frame was parsed from.
+//
+// It is a plain value: safe for concurrent reads, not for concurrent writes.
 type NewConnectionIDFrame struct {
 	SequenceNumber      uint64
 	RetirePriorTo       uint64
@@ -92,6 +94,8 @@ func ParseNewConnectionID(b []byte) (NewConnectionIDFrame, int, error) {
 // ConnectionCloseFrame is a CONNECTION_CLOSE frame (RFC 9000, Section 19.19):
 // type 0x1c for transport errors, 0x1d (App set) for application errors.
 // Reason aliases the buffer the frame was parsed from.
+//
+// It is a plain value: safe for concurrent reads, not for concurrent writes.
 type ConnectionCloseFrame struct {
 	App       bool
 	ErrorCode uint64 // a TransportErrorCode unless App is set

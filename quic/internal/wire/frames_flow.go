@@ -29,6 +29,8 @@ func ParseMaxData(b []byte) (MaxDataFrame, int, error) {
 }
 
 // DataBlockedFrame is a DATA_BLOCKED frame (RFC 9000, Section 19.12).
+//
+// It is a plain value: safe for concurrent reads, not for concurrent writes.
 type DataBlockedFrame struct {
 	Limit uint64
 }
@@ -51,6 +53,8 @@ func ParseDataBlocked(b []byte) (DataBlockedFrame, int, error) {
 }
 
 // MaxStreamDataFrame is a MAX_STREAM_DATA frame (RFC 9000, Section 19.10).
+//
+// It is a plain value: safe for concurrent reads, not for concurrent writes.
 type MaxStreamDataFrame struct {
 	StreamID uint64
 	Max      uint64
@@ -76,6 +80,8 @@ func ParseMaxStreamData(b []byte) (MaxStreamDataFrame, int, error) {
 
 // StreamDataBlockedFrame is a STREAM_DATA_BLOCKED frame (RFC 9000, Section
 // 19.13).
+//
+// It is a plain value: safe for concurrent reads, not for concurrent writes.
 type StreamDataBlockedFrame struct {
 	StreamID uint64
 	Limit    uint64
@@ -102,6 +108,8 @@ func ParseStreamDataBlocked(b []byte) (StreamDataBlockedFrame, int, error) {
 }
 
 // MaxStreamsFrame is a MAX_STREAMS frame (RFC 9000, Section 19.11).
+//
+// It is a plain value: safe for concurrent reads, not for concurrent writes.
 type MaxStreamsFrame struct {
 	Bidi bool // type 0x12 if set, 0x13 otherwise
 	Max  uint64
@@ -131,6 +139,8 @@ func ParseMaxStreams(b []byte) (MaxStreamsFrame, int, error) {
 }
 
 // StreamsBlockedFrame is a STREAMS_BLOCKED frame (RFC 9000, Section 19.14).
+//
+// It is a plain value: safe for concurrent reads, not for concurrent writes.
 type StreamsBlockedFrame struct {
 	Bidi  bool // type 0x16 if set, 0x17 otherwise
 	Limit uint64

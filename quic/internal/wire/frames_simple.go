@@ -37,6 +37,8 @@ func ParsePadding(b []byte) int {
 }
 
 // PingFrame is a PING frame (RFC 9000, Section 19.2).
+//
+// It is a plain value: safe for concurrent reads, not for concurrent writes.
 type PingFrame struct{}
 
 // Type returns FrameTypePing.
@@ -49,6 +51,8 @@ func (PingFrame) Size() int { return 1 }
 func (PingFrame) Append(b []byte) []byte { return append(b, byte(FrameTypePing)) }
 
 // HandshakeDoneFrame is a HANDSHAKE_DONE frame (RFC 9000, Section 19.20).
+//
+// It is a plain value: safe for concurrent reads, not for concurrent writes.
 type HandshakeDoneFrame struct{}
 
 // Type returns FrameTypeHandshakeDone.
@@ -63,6 +67,8 @@ func (HandshakeDoneFrame) Append(b []byte) []byte {
 }
 
 // PathChallengeFrame is a PATH_CHALLENGE frame (RFC 9000, Section 19.17).
+//
+// It is a plain value: safe for concurrent reads, not for concurrent writes.
 type PathChallengeFrame struct {
 	Data [8]byte
 }
@@ -86,6 +92,8 @@ func ParsePathChallenge(b []byte) (PathChallengeFrame, int, error) {
 }
 
 // PathResponseFrame is a PATH_RESPONSE frame (RFC 9000, Section 19.18).
+//
+// It is a plain value: safe for concurrent reads, not for concurrent writes.
 type PathResponseFrame struct {
 	Data [8]byte
 }
@@ -122,6 +130,8 @@ func parsePathData(b []byte, t FrameType, data *[8]byte) (int, error) {
 
 // RetireConnectionIDFrame is a RETIRE_CONNECTION_ID frame (RFC 9000, Section
 // 19.16).
+//
+// It is a plain value: safe for concurrent reads, not for concurrent writes.
 type RetireConnectionIDFrame struct {
 	SequenceNumber uint64
 }

@@ -148,6 +148,8 @@ func AppendStreamHeader(b []byte, id, offset uint64, dataLen int, fin bool, spac
 
 // CryptoFrame is a CRYPTO frame (RFC 9000, Section 19.6). Data aliases the
 // buffer the frame was parsed from.
+//
+// It is a plain value: safe for concurrent reads, not for concurrent writes.
 type CryptoFrame struct {
 	Offset uint64
 	Data   []byte
@@ -193,6 +195,8 @@ func ParseCrypto(b []byte) (CryptoFrame, int, error) {
 }
 
 // ResetStreamFrame is a RESET_STREAM frame (RFC 9000, Section 19.4).
+//
+// It is a plain value: safe for concurrent reads, not for concurrent writes.
 type ResetStreamFrame struct {
 	StreamID  uint64
 	ErrorCode uint64 // application protocol error code
@@ -229,6 +233,8 @@ func ParseResetStream(b []byte) (ResetStreamFrame, int, error) {
 }
 
 // StopSendingFrame is a STOP_SENDING frame (RFC 9000, Section 19.5).
+//
+// It is a plain value: safe for concurrent reads, not for concurrent writes.
 type StopSendingFrame struct {
 	StreamID  uint64
 	ErrorCode uint64 // application protocol error code

@@ -3,6 +3,8 @@ package wire
 import "encoding/binary"
 
 // Version is a QUIC version number as carried in long headers.
+//
+// Values of this type are immutable and safe for concurrent use.
 type Version uint32
 
 // Versions this package parses. Version 0 marks Version Negotiation packets.
@@ -23,6 +25,8 @@ func (v Version) IsReserved() bool {
 }
 
 // PacketType is the type of a QUIC packet.
+//
+// Values of this type are immutable and safe for concurrent use.
 type PacketType uint8
 
 // Packet types. PacketTypeInvalid is the zero value and is never returned
@@ -236,39 +240,47 @@ func parseLongHeader(b []byte, greasedFixedBit bool) (Header, error) {
 	}
 	h.DCID, h.SCID = dcid, scid
 	h.Type = longPacketType(h.Version, b[0])
+	if err := parseLongRest(b, off, &h); err != nil {
+		return Header{}, err
+	}
+	return h, nil
+}
 
-	switch h.Type {
-	case PacketTypeRetry:
+// parseLongRest parses what follows the connection IDs of a long header of
+// a known version: the Retry token and tag, or the Initial token and the
+// Length field.
+func parseLongRest(b []byte, off int, h *Header) error {
+	if h.Type == PacketTypeRetry {
 		// RFC 9000, Section 17.2.5: the token runs to the integrity tag.
 		if len(b)-off < retryTagLen {
-			return Header{}, ErrTruncated
+			return ErrTruncated
 		}
 		end := len(b) - retryTagLen
 		h.Token, h.RetryTag = b[off:end], b[end:]
 		h.PacketLen = len(b)
-		return h, nil
-	case PacketTypeInitial:
+		return nil
+	}
+	if h.Type == PacketTypeInitial {
 		tokenLen, n := ConsumeVarint(b[off:])
 		if n < 0 || tokenLen > uint64(len(b)-off-n) {
-			return Header{}, ErrTruncated
+			return ErrTruncated
 		}
 		off += n
 		h.Token = b[off : off+int(tokenLen)]
 		off += int(tokenLen)
 	}
-
 	length, n := ConsumeVarint(b[off:])
 	if n < 0 {
-		return Header{}, ErrTruncated
+		return ErrTruncated
 	}
 	off += n
 	if length > uint64(len(b)-off) {
-		return Header{}, ErrTruncated
+		return ErrTruncated
 	}
 	h.Length = length
 	h.PNOffset = off
 	h.PacketLen = off + int(length)
-	return h, nil
+	return nil
 }
 
 // DestinationConnectionID returns the destination connection ID of the packet

@@ -2,6 +2,8 @@ package wire
 
 // PacketNumber is a QUIC packet number, 0 to 2^62-1 (RFC 9000, Section 12.3).
 // The negative value InvalidPacketNumber stands for "none".
+//
+// Values of this type are immutable and safe for concurrent use.
 type PacketNumber int64
 
 const (

@@ -8,6 +8,8 @@ import (
 )
 
 // Side names the endpoint that sent something.
+//
+// Values of this type are immutable and safe for concurrent use.
 type Side uint8
 
 // The two sides of a connection.
@@ -129,6 +131,8 @@ type TransportParameters struct {
 // PreferredAddress is the preferred_address transport parameter (RFC 9000,
 // Section 18.2). An address family the server does not offer is the zero
 // netip.AddrPort, sent as all zeros.
+//
+// It is a plain value: safe for concurrent reads, not for concurrent writes.
 type PreferredAddress struct {
 	IPv4                netip.AddrPort
 	IPv6                netip.AddrPort
@@ -138,16 +142,26 @@ type PreferredAddress struct {
 
 // VersionInformation is the version_information transport parameter
 // (RFC 9368, Section 3).
+//
+// It is a plain value: safe for concurrent reads, not for concurrent writes.
 type VersionInformation struct {
 	Chosen    Version
 	Available []Version
 }
 
 // TransportParameter is a transport parameter as an ID and a raw value.
+//
+// It is a plain value: safe for concurrent reads, not for concurrent writes.
 type TransportParameter struct {
 	ID    uint64
 	Value []byte
 }
+
+// ReservedTransportParameterID returns the n-th reserved transport parameter
+// ID, 31*n+27 (RFC 9000, Section 18.1), for greasing the peer's handling of
+// unknown parameters through TransportParameters.Extra. n must be below
+// (2^62-27)/31.
+func ReservedTransportParameterID(n uint64) uint64 { return 31*n + 27 }
 
 // DefaultTransportParameters returns the values that apply to parameters
 // absent from an encoding.

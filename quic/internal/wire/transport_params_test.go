@@ -70,8 +70,9 @@ func TestTransportParametersRoundTrip(t *testing.T) {
 		b := tt.p.Append(nil)
 		// Reserved parameters 31*N+27 must be skipped by the receiver.
 		withGrease := tt.p
-		withGrease.Extra = []TransportParameter{{ID: 31*5 + 27, Value: []byte("grease")},
-			{ID: 31*1000 + 27}}
+		withGrease.Extra = []TransportParameter{
+			{ID: ReservedTransportParameterID(5), Value: []byte("grease")},
+			{ID: ReservedTransportParameterID(1 << 40)}}
 		gb := withGrease.Append(nil)
 		if !bytes.HasPrefix(gb, b) || len(gb) <= len(b) {
 			t.Errorf("%s: Extra not appended", tt.name)
