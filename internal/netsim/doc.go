@@ -36,6 +36,6 @@
 //     bottleneck, so two flows to one receiver do not compete.
 //   - Each datagram in flight is a fresh allocation, which suits tests but
 //     not a long benchmark.
-//   - An Endpoint's address is fixed; NAT rebinding must be emulated by closing
-//     one Endpoint and opening another.
+//   - Endpoint.Rebind moves one Endpoint; there is no NAT box that maps many
+//     private addresses, times out idle mappings or filters by peer.
 package netsim

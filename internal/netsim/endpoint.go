@@ -15,13 +15,13 @@ import (
 //
 // An Endpoint is safe for concurrent use.
 type Endpoint struct {
-	net   *Network
-	addr  netip.AddrPort
-	local *net.UDPAddr
+	net *Network
 
 	mu     sync.Mutex
-	queue  []*datagram // received, oldest first
-	head   int         // index of the oldest datagram in queue
+	addr   netip.AddrPort // changed by Rebind
+	local  *net.UDPAddr   // addr in net.Addr form
+	queue  []*datagram    // received, oldest first
+	head   int            // index of the oldest datagram in queue
 	closed bool
 	notify chan struct{} // holds a token when queue may be non-empty
 	done   chan struct{} // closed by Close
@@ -47,10 +47,27 @@ func newEndpoint(n *Network, addr netip.AddrPort) *Endpoint {
 }
 
 // AddrPort returns the Endpoint's address.
-func (e *Endpoint) AddrPort() netip.AddrPort { return e.addr }
+func (e *Endpoint) AddrPort() netip.AddrPort {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.addr
+}
 
 // LocalAddr returns the Endpoint's address as a *net.UDPAddr.
-func (e *Endpoint) LocalAddr() net.Addr { return e.local }
+func (e *Endpoint) LocalAddr() net.Addr {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.local
+}
+
+// Rebind moves the Endpoint to addr, as a NAT rebinding does to a client:
+// datagrams it sends from now on come from addr, and datagrams addressed to
+// the old address, including those in flight, are dropped. If addr is the
+// zero AddrPort, the Network picks the next free automatic address. Readers
+// blocked in ReadFrom stay blocked and receive what arrives at addr.
+func (e *Endpoint) Rebind(addr netip.AddrPort) error {
+	return e.net.rebind(e, addr)
+}
 
 // ReadFromUDPAddrPort reads one datagram into b, like the method of
 // *net.UDPConn, without allocating. A datagram longer than b is truncated.
@@ -92,7 +109,7 @@ func (e *Endpoint) ReadFrom(b []byte) (int, net.Addr, error) {
 // never blocks; the datagram may be lost on the way without an error.
 func (e *Endpoint) WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 	e.mu.Lock()
-	closed := e.closed
+	closed, from := e.closed, e.addr
 	e.mu.Unlock()
 	switch {
 	case closed:
@@ -104,7 +121,7 @@ func (e *Endpoint) WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error
 	case !addr.IsValid():
 		return 0, e.opError("write", errors.New("netsim: invalid address"))
 	}
-	e.net.Link(e.addr, addr).send(b)
+	e.net.Link(from, addr).send(b)
 	return len(b), nil
 }
 
@@ -206,5 +223,6 @@ func (e *Endpoint) pop() *datagram {
 }
 
 func (e *Endpoint) opError(op string, err error) error {
-	return &net.OpError{Op: op, Net: "udp", Source: e.local, Addr: e.local, Err: err}
+	local := e.LocalAddr()
+	return &net.OpError{Op: op, Net: "udp", Source: local, Addr: local, Err: err}
 }

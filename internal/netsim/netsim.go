@@ -110,17 +110,50 @@ func (n *Network) NewEndpoint(addr netip.AddrPort) (*Endpoint, error) {
 	if n.closed {
 		return nil, net.ErrClosed
 	}
-	if !addr.IsValid() {
-		addr = n.nextAddr()
-	} else {
-		addr = netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port())
-	}
-	if _, ok := n.endpoints[addr]; ok {
-		return nil, fmt.Errorf("%w: %v", errAddrInUse, addr)
+	addr, err := n.claim(addr)
+	if err != nil {
+		return nil, err
 	}
 	e := newEndpoint(n, addr)
 	n.endpoints[addr] = e
 	return e, nil
+}
+
+// claim resolves addr (the zero AddrPort picks an automatic one) and checks
+// it is free. n.mu must be held.
+func (n *Network) claim(addr netip.AddrPort) (netip.AddrPort, error) {
+	if !addr.IsValid() {
+		return n.nextAddr(), nil
+	}
+	addr = unmap(addr)
+	if _, ok := n.endpoints[addr]; ok {
+		return netip.AddrPort{}, fmt.Errorf("%w: %v", errAddrInUse, addr)
+	}
+	return addr, nil
+}
+
+// rebind moves e to addr; see Endpoint.Rebind.
+func (n *Network) rebind(e *Endpoint, addr netip.AddrPort) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return net.ErrClosed
+	}
+	addr, err := n.claim(addr)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return net.ErrClosed
+	}
+	if n.endpoints[e.addr] == e {
+		delete(n.endpoints, e.addr)
+	}
+	e.addr, e.local = addr, net.UDPAddrFromAddrPort(addr)
+	n.endpoints[addr] = e
+	return nil
 }
 
 // nextAddr returns a free automatic address. n.mu must be held.
@@ -199,8 +232,9 @@ func (n *Network) endpoint(addr netip.AddrPort) *Endpoint {
 func (n *Network) remove(e *Endpoint) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.endpoints[e.addr] == e {
-		delete(n.endpoints, e.addr)
+	addr := e.AddrPort()
+	if n.endpoints[addr] == e {
+		delete(n.endpoints, addr)
 	}
 }
 

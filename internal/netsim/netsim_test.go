@@ -548,3 +548,43 @@ func TestRealTime(t *testing.T) {
 		t.Fatalf("read on the real clock past the deadline: %v", err)
 	}
 }
+
+// TestRebind moves a client to a new address mid-conversation, as the
+// interop runner's rebinding cases do.
+func TestRebind(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n, a, b, _ := pair(t, Config{Default: Impairment{Delay: 10 * time.Millisecond}})
+		old := a.AddrPort()
+		send(t, b, a, 1, 10) // in flight to the old address
+		synctest.Wait()
+		newAddr := netip.MustParseAddrPort("10.0.0.1:50000")
+		if err := a.Rebind(newAddr); err != nil {
+			t.Fatal(err)
+		}
+		if a.AddrPort() != newAddr || a.LocalAddr().String() != newAddr.String() {
+			t.Fatalf("after Rebind: %v, %v", a.AddrPort(), a.LocalAddr())
+		}
+		if err := a.Rebind(b.AddrPort()); err == nil {
+			t.Error("Rebind to an address in use accepted")
+		}
+		send(t, a, b, 2, 10)
+		buf := make([]byte, 10)
+		_, from, err := b.ReadFromUDPAddrPort(buf)
+		if err != nil || from != newAddr {
+			t.Fatalf("datagram after Rebind from %v, %v; want %v", from, err, newAddr)
+		}
+		for _, to := range []netip.AddrPort{old, old, newAddr} {
+			if _, err := b.WriteToUDPAddrPort(buf, to); err != nil {
+				t.Fatal(err)
+			}
+		}
+		settle(20 * time.Millisecond)
+		if s := n.Link(b.AddrPort(), old).Stats(); s.Delivered != 0 || s.Dropped != 3 {
+			t.Errorf("to the old address: %+v, want 3 dropped", s)
+		}
+		got := drain(t, a, 1)
+		if got[0].from != b.AddrPort() {
+			t.Errorf("reply from %v", got[0].from)
+		}
+	})
+}
