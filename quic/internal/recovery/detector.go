@@ -202,7 +202,7 @@ func (d *LossDetector) OnPacketSent(
 		s.sent.popFront()
 		s.sent.trim()
 	}
-	p := sentPacket{timeSent: now, pn: pn, size: int32(min(size, 1<<30))}
+	p := sentPacket{timeSent: now, pn: pn, size: int32(min(max(size, 0), 1<<30))}
 	if ackEliciting {
 		p.flags |= flagAckEliciting
 	}

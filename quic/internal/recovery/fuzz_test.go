@@ -3,6 +3,8 @@ package recovery
 import (
 	"testing"
 	"time"
+
+	"github.com/peregrine-h3/peregrine/quic/internal/congestion"
 )
 
 // FuzzLossDetector drives a LossDetector and an AckTracker with an
@@ -48,7 +50,9 @@ func (fz *fuzzState) step(t *testing.T, op, a, b byte) {
 		fz.nextPN[space] += 1 + int64(b>>6&1) // sometimes skip a number
 	case 1: // ACK with a few ranges, derived from a and b
 		fz.buildRanges(space, a, b)
-		err := fz.d.OnAckReceived(fz.now, space, fz.ranges, time.Duration(b)*ms, &fz.h)
+		// Ack delays from zero to absurd (and, shifted out, negative).
+		delay := time.Duration(b) << (a & 63)
+		err := fz.d.OnAckReceived(fz.now, space, fz.ranges, delay, &fz.h)
 		if err == nil && !fz.d.spaces[space].discarded && len(fz.ranges) > 0 &&
 			fz.ranges[0].Largest >= fz.nextPN[space] {
 			t.Fatalf("ACK of unsent %v accepted", fz.ranges)
@@ -129,6 +133,12 @@ func (fz *fuzzState) check(t *testing.T) {
 			t.Fatalf("space %d: counted %d ack-eliciting in flight, recorded %d",
 				i, eliciting, s.ackElicitingInFlight)
 		}
+	}
+	if r := fz.d.RTT(); r.Smoothed() < 0 || r.Var() < 0 || r.Min() < 0 {
+		t.Fatalf("RTT went negative: srtt %v var %v min %v", r.Smoothed(), r.Var(), r.Min())
+	}
+	if w := fz.d.Controller().Window(); w < congestion.MinimumWindow(1200) {
+		t.Fatalf("window %d below the minimum", w)
 	}
 	if inFlight != fz.d.BytesInFlight() {
 		t.Fatalf("bytes in flight %d, ring holds %d", fz.d.BytesInFlight(), inFlight)

@@ -61,8 +61,10 @@ func (r *RTT) Update(latest, ackDelay time.Duration) {
 
 	// RFC 9002, Section 5.3: subtract the ack delay only if the result is
 	// not below min_rtt.
+	// Written as a difference so that a huge peer-reported delay cannot
+	// overflow (latest >= min here).
 	adjusted := latest
-	if latest >= r.min+ackDelay {
+	if ackDelay <= latest-r.min {
 		adjusted = latest - ackDelay
 	}
 	diff := r.smoothed - adjusted

@@ -1,6 +1,7 @@
 package recovery
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -111,5 +112,17 @@ func mustAck(t testing.TB, d *LossDetector, now time.Time, space Space,
 	err := d.OnAckReceived(now, space, []AckRange{{smallest, largest}}, ackDelay, nil)
 	if err != nil {
 		t.Fatalf("OnAckReceived(%d-%d): %v", smallest, largest, err)
+	}
+}
+
+func TestRTTHugeAckDelay(t *testing.T) {
+	var r RTT
+	r.Reset(0)
+	r.Update(100*ms, 0)
+	for _, delay := range []time.Duration{math.MaxInt64, math.MaxInt64 - 50*ms, -time.Hour} {
+		r.Update(120*ms, delay)
+		if r.Smoothed() <= 0 || r.Smoothed() > 120*ms || r.Var() < 0 {
+			t.Fatalf("ack delay %v: srtt %v var %v", delay, r.Smoothed(), r.Var())
+		}
 	}
 }
