@@ -252,6 +252,17 @@ func TestCubicEvolution(t *testing.T) {
 	if peak <= w0 {
 		t.Fatalf("window %v never passed W_max %v", peak, w0)
 	}
+}
+
+func TestCubicFastConvergenceAndPersistent(t *testing.T) {
+	c := NewCubic(mds)
+	f := newFlow(c)
+	now := t0
+	f.fill(now)
+	now = now.Add(100 * ms)
+	f.lose(now, false)
+	f.ack(now, len(f.sent))
+	now = now.Add(ms)
 
 	// Fast convergence (RFC 9438, Section 4.7): a loss below W_max lowers
 	// W_max to cwnd*(1+beta)/2.
@@ -263,6 +274,9 @@ func TestCubicEvolution(t *testing.T) {
 	if c.wMax != before*(1+0.7)/2 {
 		t.Fatalf("fast convergence: W_max %v, want %v", c.wMax, before*(1+0.7)/2)
 	}
+	if c.Window() != int(before*0.7) {
+		t.Fatalf("window %d after second loss, want %d", c.Window(), int(before*0.7))
+	}
 
 	// Persistent congestion: minimum window, slow start again.
 	f.ack(now, len(f.sent))
@@ -273,44 +287,5 @@ func TestCubicEvolution(t *testing.T) {
 	if c.Window() != MinimumWindow(mds) || !c.InSlowStart() {
 		t.Fatalf("persistent congestion: window %d slow start %v", c.Window(),
 			c.InSlowStart())
-	}
-}
-
-func TestCubicAppLimited(t *testing.T) {
-	c := NewCubic(mds)
-	f := newFlow(c)
-	f.fill(t0)
-	f.lose(t0.Add(100*ms), false)
-	f.ack(t0.Add(100*ms), len(f.sent))
-	// One packet in flight at a time. The limiter remembers the full window
-	// of the previous round trip, so measure from the second round on.
-	now := t0.Add(200 * ms)
-	w := 0
-	for i := range 50 {
-		if i == 1 {
-			w = c.Window()
-		}
-		f.inFlight += mds
-		f.sent = append(f.sent, now)
-		c.OnPacketSent(now, mds, f.inFlight)
-		now = now.Add(100 * ms)
-		f.ack(now, 1)
-	}
-	if c.Window() != w {
-		t.Fatalf("app-limited CUBIC window moved from %d to %d", w, c.Window())
-	}
-}
-
-func TestSetMaxDatagramSize(t *testing.T) {
-	for _, cc := range []Controller{NewCubic(0), NewNewReno(0)} {
-		f := newFlow(cc)
-		f.fill(t0)
-		for range 6 {
-			f.lose(t0.Add(time.Second), true)
-		}
-		cc.SetMaxDatagramSize(1452)
-		if cc.MaxDatagramSize() != 1452 || cc.Window() != 2*1452 {
-			t.Errorf("%T: mds %d window %d", cc, cc.MaxDatagramSize(), cc.Window())
-		}
 	}
 }
