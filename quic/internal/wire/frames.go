@@ -135,7 +135,8 @@ const (
 // type pt, following RFC 9000, Table 3 (Section 12.4) and RFC 9221,
 // Section 4. A frame that is not allowed is a connection error of type
 // PROTOCOL_VIOLATION (RFC 9000, Section 12.4). Unknown types are not allowed
-// anywhere.
+// anywhere. RETIRE_CONNECTION_ID is allowed in 0-RTT as the table says, even
+// though Section 12.5 lets a server reject it there.
 func FrameAllowed(t FrameType, pt PacketType) bool {
 	var set uint
 	switch {

@@ -61,3 +61,27 @@ func TestAppendStreamHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamFrameAllTypes encodes and parses each of the eight STREAM frame
+// types (RFC 9000, Section 19.8).
+func TestStreamFrameAllTypes(t *testing.T) {
+	for typ := FrameTypeStream; typ <= FrameTypeStreamMax; typ++ {
+		f := StreamFrame{StreamID: 0x3fff, Data: []byte("payload"),
+			Fin: typ&streamFinBit != 0, OmitLength: typ&streamLenBit == 0}
+		if typ&streamOffBit != 0 {
+			f.Offset = 1 << 40
+		}
+		b := f.Append(nil)
+		if FrameType(b[0]) != typ || f.Type() != typ {
+			t.Errorf("%+v encoded as type %#x, want %#x", f, b[0], uint64(typ))
+		}
+		got, n, err := ParseStream(b)
+		if err != nil || n != len(b) {
+			t.Fatalf("type %#x: %v, consumed %d of %d", uint64(typ), err, n, len(b))
+		}
+		if got.StreamID != f.StreamID || got.Offset != f.Offset || got.Fin != f.Fin ||
+			got.OmitLength != f.OmitLength || !bytes.Equal(got.Data, f.Data) {
+			t.Errorf("type %#x: parsed %+v, want %+v", uint64(typ), got, f)
+		}
+	}
+}

@@ -175,11 +175,11 @@ func DefaultTransportParameters() TransportParameters {
 }
 
 // Append appends the encoding of p (RFC 9000, Section 18) to b. Parameters
-// equal to their default are left out. Append does not validate p; call
-// Validate for that.
+// equal to their default are left out, and so are Extra parameters whose ID
+// is above 2^62-1. Append does not validate p; call Validate for that.
 func (p *TransportParameters) Append(b []byte) []byte {
 	b = appendTPBytes(b, tpOriginalDestinationConnectionID, p.OriginalDestinationConnectionID)
-	b = appendTPVarint(b, tpMaxIdleTimeout, uint64(p.MaxIdleTimeout/time.Millisecond), 0)
+	b = appendTPVarint(b, tpMaxIdleTimeout, toMillis(p.MaxIdleTimeout), 0)
 	if p.StatelessResetToken != nil {
 		b = appendTPBytes(b, tpStatelessResetToken, p.StatelessResetToken[:])
 	}
@@ -193,8 +193,7 @@ func (p *TransportParameters) Append(b []byte) []byte {
 	b = appendTPVarint(b, tpInitialMaxStreamsBidi, p.InitialMaxStreamsBidi, 0)
 	b = appendTPVarint(b, tpInitialMaxStreamsUni, p.InitialMaxStreamsUni, 0)
 	b = appendTPVarint(b, tpAckDelayExponent, uint64(p.AckDelayExponent), DefaultAckDelayExponent)
-	b = appendTPVarint(b, tpMaxAckDelay, uint64(p.MaxAckDelay/time.Millisecond),
-		uint64(DefaultMaxAckDelay/time.Millisecond))
+	b = appendTPVarint(b, tpMaxAckDelay, toMillis(p.MaxAckDelay), toMillis(DefaultMaxAckDelay))
 	if p.DisableActiveMigration {
 		b = appendTPBytes(b, tpDisableActiveMigration, []byte{})
 	}
@@ -215,14 +214,24 @@ func (p *TransportParameters) Append(b []byte) []byte {
 		b = appendTPBytes(b, tpGreaseQUICBit, []byte{})
 	}
 	for _, x := range p.Extra {
-		b = appendTPBytes(b, x.ID, x.Value)
+		if x.ID <= MaxVarint {
+			b = appendTPBytes(b, x.ID, x.Value)
+		}
 	}
 	return b
 }
 
+// toMillis converts a duration to whole milliseconds; negative durations
+// become 0.
+func toMillis(d time.Duration) uint64 {
+	return uint64(max(d, 0) / time.Millisecond)
+}
+
 // appendTPVarint appends a parameter whose value is a varint, unless it
-// equals def.
+// equals def. Values above 2^62-1, which Validate rejects, are sent as
+// 2^62-1 rather than panicking.
 func appendTPVarint(b []byte, id, v, def uint64) []byte {
+	v = min(v, MaxVarint)
 	if v == def {
 		return b
 	}
@@ -282,6 +291,12 @@ func (p *TransportParameters) Validate(sender Side) error {
 		return tpError("ack_delay_exponent above 20")
 	case p.MaxAckDelay < 0 || p.MaxAckDelay > MaxMaxAckDelay:
 		return tpError("max_ack_delay not below 2^14 ms")
+	case p.MaxIdleTimeout < 0:
+		return tpError("negative max_idle_timeout")
+	case max(p.MaxUDPPayloadSize, p.InitialMaxData, p.InitialMaxStreamDataBidiLocal,
+		p.InitialMaxStreamDataBidiRemote, p.InitialMaxStreamDataUni,
+		p.ActiveConnectionIDLimit, p.MaxDatagramFrameSize) > MaxVarint:
+		return tpError("transport parameter above 2^62-1")
 	case p.ActiveConnectionIDLimit < MinActiveConnectionIDLimit:
 		return tpError("active_connection_id_limit below 2")
 	case p.InitialMaxStreamsBidi > MaxStreamCount || p.InitialMaxStreamsUni > MaxStreamCount:
@@ -298,6 +313,11 @@ func (p *TransportParameters) Validate(sender Side) error {
 	if v := p.VersionInformation; v != nil {
 		if err := v.validate(); err != nil {
 			return err
+		}
+	}
+	for _, x := range p.Extra {
+		if x.ID > MaxVarint {
+			return tpError("transport parameter ID above 2^62-1")
 		}
 	}
 	if sender == ClientSide {

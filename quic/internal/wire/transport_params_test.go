@@ -199,3 +199,27 @@ func TestParseTransportParametersErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestTransportParametersOutOfRangeLocal checks that values no encoding can
+// carry are caught by Validate and do not make Append panic.
+func TestTransportParametersOutOfRangeLocal(t *testing.T) {
+	for name, mod := range map[string]func(*TransportParameters){
+		"negative idle timeout": func(p *TransportParameters) { p.MaxIdleTimeout = -time.Second },
+		"negative ack delay":    func(p *TransportParameters) { p.MaxAckDelay = -1 },
+		"max data above 2^62":   func(p *TransportParameters) { p.InitialMaxData = 1 << 63 },
+		"extra ID above 2^62": func(p *TransportParameters) {
+			p.Extra = []TransportParameter{{ID: 1 << 63}}
+		},
+	} {
+		p := DefaultTransportParameters()
+		p.InitialSourceConnectionID = []byte{1}
+		mod(&p)
+		b := p.Append(nil)
+		if _, err := ParseTransportParameters(b, ClientSide); err != nil {
+			t.Errorf("%s: encoding does not parse: %v", name, err)
+		}
+		if err := p.Validate(ClientSide); err == nil {
+			t.Errorf("%s: Validate accepted it", name)
+		}
+	}
+}
