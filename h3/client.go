@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"sync"
+
+	"github.com/peregrine-h3/peregrine/quic"
 )
 
 // A Transport is an http.RoundTripper that sends requests over HTTP/3. It
@@ -24,6 +26,15 @@ type Transport struct {
 	// TLSClientConfig is the TLS configuration for new connections; its
 	// NextProtos is set to "h3" when empty.
 	TLSClientConfig *tls.Config
+
+	// QUICConfig is the QUIC configuration for new connections; nil means
+	// the defaults. Its TLSConfig is replaced by TLSClientConfig. Set
+	// EnableDatagrams for HTTP datagrams.
+	QUICConfig *quic.Config
+
+	// Dial, if set, opens the QUIC connection to addr (host:port) with cfg
+	// instead of quic.Dial, for example to share one quic.Endpoint.
+	Dial func(ctx context.Context, addr string, cfg *quic.Config) (*quic.Conn, error)
 
 	// MaxResponseHeaderBytes limits a response's header and trailer
 	// sections, and is advertised as SETTINGS_MAX_FIELD_SECTION_SIZE. Zero
@@ -174,8 +185,9 @@ func (t *Transport) forget(key string, cc *clientConn) {
 }
 
 func (t *Transport) dialConn(ctx context.Context, key string) (*clientConn, error) {
-	if t.dial == nil {
-		return nil, errors.New("h3: Transport has no dialer")
+	dial := t.dial
+	if dial == nil {
+		dial = t.dialQUIC
 	}
 	tlsConf := t.TLSClientConfig.Clone()
 	if tlsConf == nil {
@@ -184,7 +196,10 @@ func (t *Transport) dialConn(ctx context.Context, key string) (*clientConn, erro
 	if len(tlsConf.NextProtos) == 0 {
 		tlsConf.NextProtos = []string{"h3"}
 	}
-	qc, err := t.dial(ctx, key, tlsConf)
+	if tlsConf.ServerName == "" {
+		tlsConf.ServerName = serverName(key)
+	}
+	qc, err := dial(ctx, key, tlsConf)
 	if err != nil {
 		return nil, err
 	}

@@ -125,8 +125,8 @@ func asLocalError(err error) (*Error, bool) {
 }
 
 // streamResetCode extracts the application error code of a stream reset or
-// STOP_SENDING from an error returned by a QUIC stream. The adapter over the
-// quic package replaces it; tests replace it for the in-memory transport.
+// STOP_SENDING from an error returned by a QUIC stream. The quic adapter
+// replaces it with one that also knows *quic.StreamError.
 var streamResetCode = func(err error) (code uint64, ok bool) {
 	var c interface{ ResetCode() uint64 }
 	if errors.As(err, &c) {

@@ -40,6 +40,21 @@ type Server struct {
 	mu       sync.Mutex
 	conns    map[*serverConn]struct{}
 	shutdown bool
+	ctx      context.Context // ends on Shutdown or Close, for Serve
+	cancel   context.CancelFunc
+}
+
+// baseContext returns the context that Shutdown and Close cancel.
+func (s *Server) baseContext() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctx == nil {
+		s.ctx, s.cancel = context.WithCancel(context.Background())
+		if s.shutdown {
+			s.cancel()
+		}
+	}
+	return s.ctx
 }
 
 // serveQUIC serves HTTP/3 on one QUIC connection until it ends, and returns
@@ -96,6 +111,9 @@ func (s *Server) snapshot() []*serverConn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.shutdown = true
+	if s.cancel != nil {
+		s.cancel()
+	}
 	conns := make([]*serverConn, 0, len(s.conns))
 	for sc := range s.conns {
 		conns = append(conns, sc)

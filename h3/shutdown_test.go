@@ -132,7 +132,14 @@ func TestShutdownRejects(t *testing.T) {
 	if id != 4 {
 		t.Fatalf("GOAWAY id %d, want 4", id)
 	}
-	s4 := p.request(getRequest("/b"), true)
+	// The server may refuse the stream before the request is written, so
+	// write errors are expected.
+	s4, err := p.qc.OpenStream(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s4.Write(getRequest("/b"))
+	s4.Close()
 	expectReset(t, s4, ErrCodeRequestRejected)
 	close(release)
 	r, err := readResponse(t, s0)

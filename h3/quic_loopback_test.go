@@ -1,0 +1,109 @@
+package h3
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/peregrine-h3/peregrine/quic"
+)
+
+// testCert returns a self-signed certificate for "localhost" and a pool that
+// trusts it.
+func testCert(t testing.TB) (tls.Certificate, *x509.CertPool) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "localhost"},
+		DNSNames:     []string{"localhost"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+}
+
+// startQUICServer serves h on a loopback quic.Endpoint and returns a
+// Transport configured to trust it and the server's address.
+func startQUICServer(t testing.TB, h http.Handler) (*Transport, string) {
+	cert, pool := testCert(t)
+	ep, err := quic.Listen("udp", "127.0.0.1:0", &quic.Config{
+		TLSConfig:       &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h3"}},
+		EnableDatagrams: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &Server{Handler: h}
+	done := make(chan struct{})
+	go func() {
+		srv.Serve(ep)
+		close(done)
+	}()
+	tr := &Transport{
+		TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "localhost"},
+		QUICConfig:      &quic.Config{EnableDatagrams: true},
+	}
+	t.Cleanup(func() {
+		tr.CloseIdleConnections()
+		srv.Close()
+		ep.Close()
+		<-done
+	})
+	return tr, ep.LocalAddr().String()
+}
+
+// TestQUICLoopback runs the client and server over a real QUIC connection
+// on the loopback interface.
+func TestQUICLoopback(t *testing.T) {
+	tr, addr := startQUICServer(t, http.HandlerFunc(func(w http.ResponseWriter,
+		r *http.Request) {
+		h := sha256.New()
+		n, _ := io.Copy(h, r.Body)
+		fmt.Fprintf(w, "%s %d %x", r.Proto, n, h.Sum(nil))
+	}))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	body := strings.Repeat("peregrine", 20000)
+	req, _ := http.NewRequestWithContext(ctx, "POST", "https://"+addr+"/up",
+		strings.NewReader(body))
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	want := fmt.Sprintf("HTTP/3.0 %d %x", len(body), sha256.Sum256([]byte(body)))
+	if err != nil || string(b) != want {
+		t.Fatalf("response %q, %v; want %q", b, err, want)
+	}
+	if resp.TLS == nil || resp.TLS.NegotiatedProtocol != "h3" {
+		t.Fatalf("TLS state %+v", resp.TLS)
+	}
+}
