@@ -24,8 +24,9 @@
 // OnAckReceived returns ErrUnsentPacketAcked when a peer acknowledges a
 // packet number that was never sent; the connection closes with
 // PROTOCOL_VIOLATION (RFC 9000, Section 13.1). Nothing a peer sends causes a
-// panic or unbounded growth: sent packets are bounded per space (maxTracked)
-// and received ranges by MaxAckRanges.
+// panic or unbounded growth: at most 131072 sent packets are tracked per
+// space (40 bytes each, about 5 MB, allocated only as the window grows), and
+// received ranges are bounded by MaxAckRanges.
 //
 // # Limitations
 //

@@ -19,7 +19,12 @@ func FuzzLossDetector(f *testing.F) {
 		if len(data) > 4096 {
 			data = data[:4096]
 		}
-		fz := fuzzState{d: NewLossDetector(Config{IsClient: len(data)%2 == 0}, nil)}
+		alg := congestion.CUBIC
+		if len(data)%3 == 0 {
+			alg = congestion.NewReno
+		}
+		cc := congestion.New(congestion.Config{Algorithm: alg})
+		fz := fuzzState{d: NewLossDetector(Config{IsClient: len(data)%2 == 0}, cc)}
 		for i := range fz.trackers {
 			fz.trackers[i].Init(Space(i), 0)
 		}
