@@ -21,6 +21,7 @@ type batchConn struct {
 	log *slog.Logger
 	v6  bool // the socket is AF_INET6 (possibly dual-stack)
 	gro bool
+	ecn bool
 	gso atomic.Bool // cleared for good if the device refuses GSO
 
 	r readState
@@ -35,7 +36,7 @@ func newBatchConn(uc *net.UDPConn, opts Options) (Conn, error) {
 	}
 	c := &batchConn{uc: uc, rc: rc, log: opts.Logger}
 	var domain int
-	var gsoOK, groOK bool
+	var gsoOK, groOK, ecnOK bool
 	var sockErr error
 	err = rc.Control(func(fd uintptr) {
 		domain, sockErr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
@@ -48,6 +49,9 @@ func newBatchConn(uc *net.UDPConn, opts Options) (Conn, error) {
 		if !opts.DisableGRO {
 			e := unix.SetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_GRO, 1)
 			groOK = e == nil
+		}
+		if !opts.DisableECN {
+			ecnOK = enableECN(int(fd), domain)
 		}
 	})
 	if err != nil {
@@ -65,13 +69,38 @@ func newBatchConn(uc *net.UDPConn, opts Options) (Conn, error) {
 	}
 	c.gso.Store(gsoOK)
 	c.gro = groOK
+	c.ecn = ecnOK
 	c.r.init(c, opts.BatchSize)
 	c.w.init(c, opts.BatchSize)
 	return c, nil
 }
 
 func (c *batchConn) Capabilities() Capabilities {
-	return Capabilities{Batch: true, GSO: c.gso.Load(), GRO: c.gro, MaxSegments: MaxSegments}
+	return Capabilities{
+		Batch:       true,
+		GSO:         c.gso.Load(),
+		GRO:         c.gro,
+		ECN:         c.ecn,
+		MaxSegments: MaxSegments,
+	}
+}
+
+// enableECN asks the kernel to report the TOS byte or traffic class of every
+// received datagram. A dual-stack socket needs both options, since IPv4
+// peers arrive through the IPv4 path.
+func enableECN(fd, domain int) bool {
+	switch domain {
+	case unix.AF_INET:
+		return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_RECVTOS, 1) == nil
+	case unix.AF_INET6:
+		if unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_RECVTCLASS, 1) != nil {
+			return false
+		}
+		// This fails on an IPv6-only socket, which has no IPv4 peers.
+		_ = unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_RECVTOS, 1)
+		return true
+	}
+	return false
 }
 
 func (c *batchConn) LocalAddr() net.Addr        { return c.uc.LocalAddr() }

@@ -16,6 +16,11 @@
 // takes the portable path: one ReadFrom or WriteTo per datagram, with GSO
 // buffers split in software, so callers build the same batches everywhere.
 //
+// The Linux path also sets the ECN codepoint of each outgoing message (IP_TOS
+// or IPV6_TCLASS control messages) and reports the codepoint of each received
+// one (IP_RECVTOS, IPV6_RECVTCLASS), so the endpoint can validate ECN and
+// react to CE marks (RFC 9000, Section 13.4; RFC 9002, Section 7.1).
+//
 // If the kernel rejects a GSO send with EIO (a device without checksum
 // offload), GSO is turned off for that socket, the event is logged, and the
 // buffer is sent again as single datagrams.
@@ -26,8 +31,10 @@
 //
 // # Limitations
 //
-//   - ECN bits are neither read nor set (no IP_TOS / IPV6_TCLASS control
-//     messages), so QUIC ECN validation (RFC 9000, Section 13.4) cannot run.
+//   - ECN works only on the Linux path; the portable path sets no codepoint
+//     and reads every datagram as Not-ECT. If a kernel refuses the ECN
+//     control message, the write fails; there is no run-time fallback as
+//     for GSO, only Options.DisableECN and PEREGRINE_DISABLE_ECN=1.
 //   - No local-address selection per packet (IP_PKTINFO): a socket bound to a
 //     wildcard address replies from whatever address the routing table picks.
 //   - The batch path exists only on Linux; macOS and Windows use the portable

@@ -62,6 +62,7 @@ func (c *portableConn) ReadBatch(msgs []Message) (int, error) {
 	m.N = n
 	m.Addr = netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port())
 	m.SegmentSize = 0
+	m.ECN = ECNNotECT
 	return 1, nil
 }
 

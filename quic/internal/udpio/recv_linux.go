@@ -3,20 +3,11 @@
 package udpio
 
 import (
-	"encoding/binary"
 	"sync"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
-
-// ctrlLenRead is the control-message room per received datagram: enough for
-// the UDP_GRO segment size and spare messages the kernel may add.
-//
-// TODO: ask for IP_RECVTOS/IPV6_RECVTCLASS and parse the ECN bits here, so
-// the endpoint can validate ECN (RFC 9000, Section 13.4); until then every
-// packet reads as Not-ECT and congestion signals from ECN marks are lost.
-var ctrlLenRead = unix.CmsgSpace(4) * 4
 
 // readState is the pre-allocated recvmmsg state of a batchConn. Its mutex
 // serializes ReadBatch calls.
@@ -39,7 +30,7 @@ func (r *readState) init(c *batchConn, size int) {
 	r.hdrs = make([]unix.Mmsghdr, size)
 	r.iovs = make([]unix.Iovec, size)
 	r.names = make([]unix.RawSockaddrInet6, size)
-	if c.gro {
+	if c.gro || c.ecn {
 		r.ctrl = make([]byte, size*ctrlLenRead)
 	}
 	r.fn = r.recv
@@ -125,12 +116,15 @@ func (r *readState) finish(i int, m *Message) {
 	m.N = int(h.Len)
 	m.Addr = decodeSockaddr(&r.names[i])
 	m.SegmentSize = 0
+	m.ECN = ECNNotECT
 	if r.ctrl != nil {
 		ctrl := r.ctrl[i*ctrlLenRead : (i+1)*ctrlLenRead]
 		ctrl = ctrl[:min(int(h.Hdr.Controllen), len(ctrl))]
-		if seg := groSegmentSize(ctrl); seg > 0 && seg < m.N {
+		seg, ecn := parseControl(ctrl)
+		if seg > 0 && seg < m.N {
 			m.SegmentSize = seg
 		}
+		m.ECN = ecn
 	}
 	if h.Hdr.Flags&unix.MSG_TRUNC != 0 && m.SegmentSize > 0 {
 		// The buffer was too short for a coalesced batch. Whole segments
@@ -138,26 +132,4 @@ func (r *readState) finish(i int, m *Message) {
 		// short, so drop it rather than hand up a truncated datagram.
 		m.N -= m.N % m.SegmentSize
 	}
-}
-
-// groSegmentSize finds the UDP_GRO control message in ctrl and returns the
-// segment size it carries, or 0.
-func groSegmentSize(ctrl []byte) int {
-	hdrLen := unix.CmsgLen(0)
-	for len(ctrl) >= hdrLen {
-		cm := (*unix.Cmsghdr)(unsafe.Pointer(&ctrl[0]))
-		l := int(cm.Len)
-		if l < hdrLen || l > len(ctrl) {
-			return 0
-		}
-		if cm.Level == unix.SOL_UDP && cm.Type == unix.UDP_GRO && l >= hdrLen+4 {
-			return int(binary.NativeEndian.Uint32(ctrl[hdrLen:]))
-		}
-		next := unix.CmsgSpace(l - hdrLen)
-		if next > len(ctrl) {
-			return 0
-		}
-		ctrl = ctrl[next:]
-	}
-	return 0
 }

@@ -3,16 +3,12 @@
 package udpio
 
 import (
-	"encoding/binary"
 	"errors"
 	"sync"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
-
-// ctrlLenWrite is the room for one UDP_SEGMENT control message.
-var ctrlLenWrite = unix.CmsgSpace(2)
 
 // writeState is the pre-allocated sendmmsg state of a batchConn. Its mutex
 // serializes WriteBatch calls.
@@ -25,6 +21,7 @@ type writeState struct {
 	ctrl  []byte
 	owner []int  // index in the caller's batch of the message each header carries
 	last  []bool // the header carries the last bytes of its message
+	gsoOn []bool // the header carries a UDP_SEGMENT control message
 	fn    func(fd uintptr) bool
 
 	// failGSO makes the kernel seem to refuse GSO with EIO. Tests set it to
@@ -47,17 +44,13 @@ func (w *writeState) init(c *batchConn, size int) {
 	w.ctrl = make([]byte, size*ctrlLenWrite)
 	w.owner = make([]int, size)
 	w.last = make([]bool, size)
+	w.gsoOn = make([]bool, size)
 	w.fn = w.send
 	for i := range w.hdrs {
 		h := &w.hdrs[i].Hdr
 		h.Name = (*byte)(unsafe.Pointer(&w.names[i]))
 		h.Iov = &w.iovs[i]
 		h.SetIovlen(1)
-		// The control message is written once; only its value changes.
-		cm := (*unix.Cmsghdr)(unsafe.Pointer(&w.ctrl[i*ctrlLenWrite]))
-		cm.Level = unix.SOL_UDP
-		cm.Type = unix.UDP_SEGMENT
-		cm.SetLen(unix.CmsgLen(2))
 	}
 }
 
@@ -135,23 +128,30 @@ func (w *writeState) add(m *Message, b []byte, segSize int, withSeg, last bool) 
 		w.iovs[i].Base = nil
 	}
 	w.iovs[i].SetLen(len(b))
-	if withSeg {
-		c := w.ctrl[i*ctrlLenWrite : (i+1)*ctrlLenWrite]
-		binary.NativeEndian.PutUint16(c[unix.CmsgLen(0):], uint16(segSize))
+	if !withSeg {
+		segSize = 0
+	}
+	ecn := ECNNotECT
+	if w.c.ecn {
+		ecn = m.ECN & 0b11
+	}
+	c := w.ctrl[i*ctrlLenWrite : (i+1)*ctrlLenWrite]
+	if n := buildControl(c, segSize, ecn, m.Addr.Addr().Unmap().Is4()); n > 0 {
 		h.Control = &c[0]
-		h.SetControllen(ctrlLenWrite)
+		h.SetControllen(n)
 	} else {
 		h.Control = nil
 		h.SetControllen(0)
 	}
 	w.owner[i] = w.next
 	w.last[i] = last
+	w.gsoOn[i] = segSize > 0
 	w.k++
 }
 
 // isGSO reports whether header i carries a UDP_SEGMENT control message.
 func (w *writeState) isGSO(i int) bool {
-	return i < w.k && w.hdrs[i].Hdr.Control != nil
+	return i < w.k && w.gsoOn[i]
 }
 
 // errNoRoute is returned for an IPv6 peer on an IPv4 socket.

@@ -41,10 +41,40 @@ const (
 	EnvDisableGSO = "PEREGRINE_DISABLE_GSO"
 	// EnvDisableGRO turns off UDP generic receive offload.
 	EnvDisableGRO = "PEREGRINE_DISABLE_GRO"
+	// EnvDisableECN turns off reading and setting ECN codepoints.
+	EnvDisableECN = "PEREGRINE_DISABLE_ECN"
 	// EnvDisableBatch forces the portable path: one ReadFrom or WriteTo per
 	// datagram, no GSO and no GRO.
 	EnvDisableBatch = "PEREGRINE_DISABLE_BATCH"
 )
+
+// ECN is the Explicit Congestion Notification codepoint in the IP header of a
+// datagram (RFC 3168, Section 5): the low two bits of the IPv4 TOS byte or the
+// IPv6 traffic class.
+type ECN uint8
+
+// The ECN codepoints.
+const (
+	ECNNotECT ECN = 0b00 // not ECN-capable
+	ECNECT1   ECN = 0b01 // ECN-capable, ECT(1)
+	ECNECT0   ECN = 0b10 // ECN-capable, ECT(0)
+	ECNCE     ECN = 0b11 // congestion experienced
+)
+
+// String returns the codepoint's name as RFC 3168 writes it.
+func (e ECN) String() string {
+	switch e {
+	case ECNNotECT:
+		return "Not-ECT"
+	case ECNECT1:
+		return "ECT(1)"
+	case ECNECT0:
+		return "ECT(0)"
+	case ECNCE:
+		return "CE"
+	}
+	return "invalid"
+}
 
 // A Message is one entry of a batch: a buffer owned by the caller, the number of
 // valid bytes in it, the peer address and the segment size.
@@ -75,6 +105,11 @@ type Message struct {
 	// SegmentSize is the size of each datagram in a GSO or GRO buffer, or 0
 	// when Buf[:N] is a single datagram.
 	SegmentSize int
+	// ECN is the codepoint to set on every datagram of the message, or the
+	// one received (for a GRO buffer, the kernel coalesces only datagrams
+	// with the same codepoint). It is ignored on write and Not-ECT on read
+	// unless Capabilities.ECN is true.
+	ECN ECN
 }
 
 // NumSegments reports how many datagrams Buf[:N] holds. An empty message is
@@ -108,6 +143,8 @@ type Capabilities struct {
 	GSO bool
 	// GRO is true when the kernel may coalesce received datagrams (UDP_GRO).
 	GRO bool
+	// ECN is true when Message.ECN is set on send and reported on receive.
+	ECN bool
 	// MaxSegments is the largest number of datagrams per GSO buffer that
 	// WriteBatch accepts. It is MaxSegments whether or not GSO is active,
 	// because the portable path splits such buffers in software.
@@ -127,6 +164,10 @@ type Options struct {
 	// DisableGRO turns off receive offload. The environment variable
 	// PEREGRINE_DISABLE_GRO=1 does the same.
 	DisableGRO bool
+	// DisableECN turns off ECN codepoints: none is set on send and every
+	// datagram reads as Not-ECT. The environment variable
+	// PEREGRINE_DISABLE_ECN=1 does the same.
+	DisableECN bool
 	// BatchSize is the number of messages one system call moves at most.
 	// Zero means DefaultBatchSize. Longer batches are sent in several calls;
 	// ReadBatch fills at most BatchSize messages per call.
@@ -200,6 +241,7 @@ func (o Options) withEnv() Options {
 	o.DisableBatch = o.DisableBatch || envSet(EnvDisableBatch)
 	o.DisableGSO = o.DisableGSO || envSet(EnvDisableGSO)
 	o.DisableGRO = o.DisableGRO || envSet(EnvDisableGRO)
+	o.DisableECN = o.DisableECN || envSet(EnvDisableECN)
 	return o
 }
 

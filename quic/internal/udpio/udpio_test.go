@@ -23,6 +23,7 @@ var modes = []mode{
 	{"gso", Options{DisableGRO: true}},
 	{"gro", Options{DisableGSO: true}},
 	{"gso-gro", Options{}},
+	{"no-ecn", Options{DisableECN: true}},
 }
 
 // listen opens a loopback UDP socket with a large receive buffer.
@@ -56,9 +57,16 @@ func payload(b []byte, i int) {
 	}
 }
 
+// received is one datagram as a test read it.
+type received struct {
+	data []byte
+	from netip.AddrPort
+	ecn  ECN
+}
+
 // receiveAll reads until want datagrams have arrived or the deadline passes
-// and returns them split into single datagrams, with their sources.
-func receiveAll(t testing.TB, c Conn, want int) ([][]byte, []netip.AddrPort) {
+// and returns them split into single datagrams.
+func receiveAll(t testing.TB, c Conn, want int) []received {
 	t.Helper()
 	if err := c.PacketConn().SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
 		t.Fatal(err)
@@ -67,8 +75,7 @@ func receiveAll(t testing.TB, c Conn, want int) ([][]byte, []netip.AddrPort) {
 	for i := range msgs {
 		msgs[i].Buf = make([]byte, MaxBufferSize)
 	}
-	var got [][]byte
-	var from []netip.AddrPort
+	var got []received
 	for calls := 0; len(got) < want && calls < 10*want; calls++ {
 		n, err := c.ReadBatch(msgs)
 		if err != nil {
@@ -76,12 +83,11 @@ func receiveAll(t testing.TB, c Conn, want int) ([][]byte, []netip.AddrPort) {
 		}
 		for _, m := range msgs[:n] {
 			for s := range m.NumSegments() {
-				got = append(got, bytes.Clone(m.Segment(s)))
-				from = append(from, m.Addr)
+				got = append(got, received{bytes.Clone(m.Segment(s)), m.Addr, m.ECN})
 			}
 		}
 	}
-	return got, from
+	return got
 }
 
 func TestRoundTrip(t *testing.T) {
@@ -118,7 +124,8 @@ func checkCaps(t *testing.T, c Conn, opts Options) {
 	if opts.DisableBatch && (caps.Batch || caps.GSO || caps.GRO) {
 		t.Errorf("portable path reports %+v", caps)
 	}
-	if (opts.DisableGSO && caps.GSO) || (opts.DisableGRO && caps.GRO) {
+	if (opts.DisableGSO && caps.GSO) || (opts.DisableGRO && caps.GRO) ||
+		(opts.DisableECN && caps.ECN) {
 		t.Errorf("disabled feature reported active: %+v", caps)
 	}
 	if caps.MaxSegments != MaxSegments {
@@ -138,7 +145,7 @@ func roundTrip(t *testing.T, sc, rc Conn, dst, src netip.AddrPort) {
 		b := make([]byte, size)
 		payload(b, i)
 		want = append(want, b)
-		batch = append(batch, Message{Buf: b, N: size, Addr: dst})
+		batch = append(batch, Message{Buf: b, N: size, Addr: dst, ECN: ECN(i % 4)})
 	}
 	sendAndCheck(t, sc, rc, batch, want, src)
 
@@ -151,7 +158,8 @@ func roundTrip(t *testing.T, sc, rc Conn, dst, src netip.AddrPort) {
 			payload(d, 1000*i+s)
 			want = append(want, d)
 		}
-		batch = append(batch, Message{Buf: buf, N: len(buf), Addr: dst, SegmentSize: seg})
+		batch = append(batch, Message{Buf: buf, N: len(buf), Addr: dst, SegmentSize: seg,
+			ECN: ECNECT0 - ECN(i)})
 	}
 	sendAndCheck(t, sc, rc, batch, want, src)
 }
@@ -162,17 +170,32 @@ func sendAndCheck(t *testing.T, sc, rc Conn, batch []Message, want [][]byte, src
 	if err != nil || n != len(batch) {
 		t.Fatalf("WriteBatch = %d, %v; want %d, nil", n, err, len(batch))
 	}
-	got, from := receiveAll(t, rc, len(want))
+	// The codepoint each datagram should arrive with.
+	ecnOn := sc.Capabilities().ECN && rc.Capabilities().ECN
+	var wantECN []ECN
+	for _, m := range batch {
+		for range m.NumSegments() {
+			if ecnOn {
+				wantECN = append(wantECN, m.ECN)
+			} else {
+				wantECN = append(wantECN, ECNNotECT)
+			}
+		}
+	}
+	got := receiveAll(t, rc, len(want))
 	if len(got) != len(want) {
 		t.Fatalf("received %d datagrams, want %d", len(got), len(want))
 	}
 	for i := range want {
-		if !bytes.Equal(got[i], want[i]) {
+		if !bytes.Equal(got[i].data, want[i]) {
 			t.Errorf("datagram %d: got %d bytes, want %d (or content differs)",
-				i, len(got[i]), len(want[i]))
+				i, len(got[i].data), len(want[i]))
 		}
-		if from[i] != src {
-			t.Errorf("datagram %d from %v, want %v", i, from[i], src)
+		if got[i].from != src {
+			t.Errorf("datagram %d from %v, want %v", i, got[i].from, src)
+		}
+		if i < len(wantECN) && got[i].ecn != wantECN[i] {
+			t.Errorf("datagram %d arrived with %v, want %v", i, got[i].ecn, wantECN[i])
 		}
 	}
 }
@@ -257,7 +280,7 @@ func TestWriteBatchRejects(t *testing.T) {
 				}
 			}
 			// Each rejected batch sent its first message, and only that.
-			got, _ := receiveAll(t, rc, len(bad)-1)
+			got := receiveAll(t, rc, len(bad)-1)
 			if len(got) < len(bad)-1 {
 				t.Errorf("received %d datagrams, want at least %d", len(got), len(bad)-1)
 			}
@@ -401,7 +424,7 @@ func TestConcurrent(t *testing.T) {
 	}
 	// Read while the writers run, so that a small socket buffer on another
 	// machine does not overflow.
-	got, _ := receiveAll(t, rc, writers*batches*segs)
+	got := receiveAll(t, rc, writers*batches*segs)
 	for range writers {
 		if err := <-errc; err != nil {
 			t.Fatal(err)
@@ -409,7 +432,7 @@ func TestConcurrent(t *testing.T) {
 	}
 	seen := make(map[[2]byte]int)
 	for _, d := range got {
-		seen[[2]byte{d[0], d[1]}]++
+		seen[[2]byte{d.data[0], d.data[1]}]++
 	}
 	for w := range writers {
 		for b := range batches {
