@@ -53,8 +53,9 @@ func testCert(t testing.TB) (tls.Certificate, *x509.CertPool) {
 // Transport configured to trust it and the server's address.
 func startQUICServer(t testing.TB, h http.Handler) (*Transport, string) {
 	cert, pool := testCert(t)
+	tlsConf := &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h3"}}
 	ep, err := quic.Listen("udp", "127.0.0.1:0", &quic.Config{
-		TLSConfig:       &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h3"}},
+		TLSConfig:       tlsConf,
 		EnableDatagrams: true,
 	})
 	if err != nil {
