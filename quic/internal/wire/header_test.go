@@ -280,10 +280,29 @@ func TestParseHeaderErrors(t *testing.T) {
 		{"short cut", short[:5], true, ErrTruncated},
 		{"retry without tag", mustHex(t, rfcRetryV1)[:30], false, ErrTruncated},
 	}
+	vn := AppendVersionNegotiation(nil, []byte{1, 2}, []byte{3, 4, 5}, []Version{Version1}, 0)
+	tests = append(tests, []struct {
+		name   string
+		b      []byte
+		grease bool
+		want   error
+	}{
+		{"VN SCID cut", vn[:9], false, ErrTruncated},
+		{"VN SCID length missing", vn[:8], false, ErrTruncated},
+		{"unknown version DCID cut", unknown[:8], false, ErrTruncated},
+	}...)
 	for _, tt := range tests {
 		_, err := ParseHeader(tt.b, 8, tt.grease)
 		if !errors.Is(err, tt.want) {
 			t.Errorf("%s: err = %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	if _, err := ParseHeader(short, MaxConnIDLen+1, true); !errors.Is(err, ErrInvalidHeader) {
+		t.Errorf("short header with 21-byte DCID: %v", err)
+	}
+	for _, bad := range [][]byte{nil, initial[:4], longCID, short[:3]} {
+		if _, err := DestinationConnectionID(bad, 8); err == nil {
+			t.Errorf("DestinationConnectionID(%x) succeeded", bad)
 		}
 	}
 
