@@ -129,3 +129,48 @@ func BenchmarkDecodeFBReq(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHuffmanDecode decodes the values of fb-req.qif, Huffman-coded;
+// SetBytes counts the decoded bytes.
+func BenchmarkHuffmanDecode(b *testing.B) {
+	var encoded [][]byte
+	total := 0
+	for _, fields := range loadFieldLists(b, "fb-req.qif") {
+		for _, f := range fields {
+			encoded = append(encoded, appendHuffman(nil, f.Value))
+			total += len(f.Value)
+		}
+	}
+	b.SetBytes(int64(total))
+	b.ReportAllocs()
+	var buf []byte
+	for b.Loop() {
+		for _, e := range encoded {
+			var err error
+			buf, err = appendHuffmanDecoded(buf[:0], e, 1<<20)
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkHuffmanEncode encodes the values of fb-req.qif.
+func BenchmarkHuffmanEncode(b *testing.B) {
+	var values []string
+	total := 0
+	for _, fields := range loadFieldLists(b, "fb-req.qif") {
+		for _, f := range fields {
+			values = append(values, f.Value)
+			total += len(f.Value)
+		}
+	}
+	b.SetBytes(int64(total))
+	b.ReportAllocs()
+	var buf []byte
+	for b.Loop() {
+		for _, v := range values {
+			buf = appendHuffman(buf[:0], v)
+		}
+	}
+}

@@ -41,6 +41,12 @@ type Decoder struct {
 	table      dynamicTable
 	strs       stringReader
 
+	// Buffers reused from one section to the next, and the number of
+	// fields to make room for.
+	lit        []byte
+	pending    []pendingString
+	fieldsHint int
+
 	// pendingIn holds the start of an encoder-stream instruction that has
 	// not fully arrived.
 	pendingIn []byte
@@ -197,8 +203,7 @@ func (d *Decoder) InsertCount() uint64 {
 // fail records err as the connection error when it is an *Error and
 // returns it.
 func (d *Decoder) fail(err error) error {
-	var qe *Error
-	if errors.As(err, &qe) && d.err == nil {
+	if qe, ok := err.(*Error); ok && d.err == nil {
 		d.err = qe
 	}
 	return err

@@ -1,7 +1,5 @@
 package qpack
 
-import "errors"
-
 // parsePrefix reads the Encoded Field Section Prefix (RFC 9204, Section
 // 4.5.1) and returns the Required Insert Count, the Base and the length of
 // the prefix.
@@ -81,6 +79,48 @@ type sectionState struct {
 	limit     uint64 // MaxFieldSectionSize
 	used      uint64 // size of the fields so far
 	fields    []HeaderField
+	// lit holds the bytes of the literal strings and pending says where
+	// they go: they become strings in one allocation at the end.
+	lit     []byte
+	pending []pendingString
+}
+
+// A pendingString is a literal name or value waiting in sectionState.lit.
+type pendingString struct {
+	field    int  // index in fields
+	value    bool // the value, else the name
+	off, end int  // bytes in lit
+}
+
+// readLiteral reads a string literal with an n-bit prefix into s.lit, for
+// the name or value of the field about to be added, within budget bytes.
+// It returns its length and the bytes consumed.
+func (s *sectionState) readLiteral(p []byte, n uint8, budget uint64,
+	value bool) (int, int, error) {
+	off := len(s.lit)
+	var k int
+	var err error
+	s.lit, k, err = appendStringLiteral(s.lit, p, n, budget)
+	if err != nil {
+		return 0, 0, sectionError(err, "literal")
+	}
+	s.pending = append(s.pending, pendingString{len(s.fields), value, off, len(s.lit)})
+	return len(s.lit) - off, k, nil
+}
+
+// finish turns the literal bytes into strings.
+func (s *sectionState) finish() {
+	if len(s.pending) == 0 {
+		return
+	}
+	all := string(s.lit)
+	for _, p := range s.pending {
+		if p.value {
+			s.fields[p.field].Value = all[p.off:p.end]
+		} else {
+			s.fields[p.field].Name = all[p.off:p.end]
+		}
+	}
 }
 
 // remaining returns how many bytes of name and value one more field may
@@ -92,14 +132,20 @@ func (s *sectionState) remaining() uint64 {
 	return s.limit - s.used - entryOverhead
 }
 
-// add appends a field, enforcing the size limit.
-func (s *sectionState) add(name, value string, sensitive bool) error {
-	s.used += fieldSize(name, value)
+// add appends a field, enforcing the size limit. A name or value still in
+// s.lit is given as an empty string and its length.
+func (s *sectionState) add(name, value string, nameLen, valueLen int, sensitive bool) error {
+	s.used += uint64(nameLen) + uint64(valueLen) + entryOverhead
 	if s.used > s.limit {
 		return ErrFieldSectionTooLarge
 	}
 	s.fields = append(s.fields, HeaderField{Name: name, Value: value, Sensitive: sensitive})
 	return nil
+}
+
+// addEntry appends a field whose name and value are both known.
+func (s *sectionState) addEntry(name, value string) error {
+	return s.add(name, value, len(name), len(value), false)
 }
 
 // decodeSection decodes a section whose Required Insert Count is at most the
@@ -109,10 +155,18 @@ func (d *Decoder) decodeSection(streamID uint64, section []byte) ([]HeaderField,
 	if err != nil {
 		return nil, err
 	}
-	s := sectionState{ric: ric, base: base, limit: d.cfg.MaxFieldSectionSize}
+	s := sectionState{
+		ric:     ric,
+		base:    base,
+		limit:   d.cfg.MaxFieldSectionSize,
+		fields:  make([]HeaderField, 0, d.fieldsHint),
+		lit:     d.lit[:0],
+		pending: d.pending[:0],
+	}
 	err = d.decodeLines(&s, section[n:])
-	var qe *Error
-	if errors.As(err, &qe) {
+	d.lit, d.pending = s.lit, s.pending
+	d.fieldsHint = max(minFieldsHint, min(len(s.fields), maxFieldsHint))
+	if _, ok := err.(*Error); ok {
 		return nil, err
 	}
 	// RFC 9204, Section 2.2.2.1: acknowledge sections that use the dynamic
@@ -125,8 +179,15 @@ func (d *Decoder) decodeSection(streamID uint64, section []byte) ([]HeaderField,
 	if err != nil {
 		return nil, err
 	}
+	s.finish()
 	return s.fields, nil
 }
+
+// Bounds of Decoder.fieldsHint.
+const (
+	minFieldsHint = 8
+	maxFieldsHint = 64
+)
 
 // decodeLines decodes the field lines of a section (RFC 9204, Section 4.5).
 func (d *Decoder) decodeLines(s *sectionState, p []byte) error {
@@ -204,13 +265,13 @@ func (d *Decoder) indexedLine(s *sectionState, p []byte) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		return n, s.add(e.name, e.value, false)
+		return n, s.addEntry(e.name, e.value)
 	}
 	e, err := d.relativeEntry(s, idx)
 	if err != nil {
 		return 0, err
 	}
-	return n, s.add(e.name, e.value, false)
+	return n, s.addEntry(e.name, e.value)
 }
 
 // postBaseIndexedLine decodes an Indexed Field Line with Post-Base Index
@@ -224,7 +285,7 @@ func (d *Decoder) postBaseIndexedLine(s *sectionState, p []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return n, s.add(e.name, e.value, false)
+	return n, s.addEntry(e.name, e.value)
 }
 
 // nameRefLine decodes a Literal Field Line with Name Reference (RFC 9204,
@@ -268,11 +329,16 @@ func (d *Decoder) postBaseNameRefLine(s *sectionState, p []byte) (int, error) {
 // literalNameLine decodes a Literal Field Line with Literal Name (RFC 9204,
 // Section 4.5.6).
 func (d *Decoder) literalNameLine(s *sectionState, p []byte) (int, error) {
-	name, n, err := d.strs.read(p, 3, s.remaining())
+	budget := s.remaining()
+	nameLen, n, err := s.readLiteral(p, 3, budget, false)
 	if err != nil {
-		return 0, sectionError(err, "field name")
+		return 0, err
 	}
-	return d.literalValue(s, p, n, name, p[0]&0x10 != 0)
+	valueLen, m, err := s.readLiteral(p[n:], 7, budget-uint64(nameLen), true)
+	if err != nil {
+		return 0, err
+	}
+	return n + m, s.add("", "", nameLen, valueLen, p[0]&0x10 != 0)
 }
 
 // literalValue reads the value string at p[n:] and adds the field.
@@ -282,9 +348,9 @@ func (d *Decoder) literalValue(s *sectionState, p []byte, n int, name string,
 	if uint64(len(name)) > budget {
 		return 0, ErrFieldSectionTooLarge
 	}
-	value, m, err := d.strs.read(p[n:], 7, budget-uint64(len(name)))
+	valueLen, m, err := s.readLiteral(p[n:], 7, budget-uint64(len(name)), true)
 	if err != nil {
-		return 0, sectionError(err, "field value")
+		return 0, err
 	}
-	return n + m, s.add(name, value, sensitive)
+	return n + m, s.add(name, "", len(name), valueLen, sensitive)
 }

@@ -53,13 +53,62 @@ type Encoder struct {
 	knownReceived uint64
 	// unacked holds, for each stream, its field sections that reference
 	// the dynamic table and are not acknowledged yet, oldest first.
-	unacked map[uint64][]sectionRefs
+	unacked map[uint64]unackedSections
 
 	huff      bool   // Huffman-code strings when shorter
 	out       []byte // encoder-stream instructions not yet taken
 	pendingIn []byte // start of a decoder-stream instruction
 	lines     []byte // scratch for the field lines of a section
 	err       error
+}
+
+// unackedSections is the queue of a stream's unacknowledged sections, kept
+// in the map by value so that the common case of one section per stream
+// allocates nothing.
+type unackedSections struct {
+	first sectionRefs
+	more  []sectionRefs // after first, oldest first
+	n     int
+}
+
+func (q *unackedSections) len() int { return q.n }
+
+// push adds the newest section.
+func (q *unackedSections) push(r sectionRefs) {
+	if q.n == 0 {
+		q.first = r
+	} else {
+		q.more = append(q.more, r)
+	}
+	q.n++
+}
+
+// pop removes and returns the oldest section; the queue must not be empty.
+func (q *unackedSections) pop() sectionRefs {
+	r := q.first
+	q.n--
+	if q.n > 0 {
+		q.first = q.more[0]
+		q.more = q.more[1:]
+	}
+	return r
+}
+
+// anyAbove reports whether a section has a Required Insert Count above
+// known.
+func (q *unackedSections) anyAbove(known uint64) bool {
+	if q.n == 0 {
+		return false
+	}
+	if q.first.requiredInsertCount > known {
+		return true
+	}
+	for _, r := range q.more {
+		if r.requiredInsertCount > known {
+			return true
+		}
+	}
+	return false
 }
 
 // sectionRefs records what an unacknowledged field section references.
@@ -99,7 +148,7 @@ func (e *Encoder) SetPeerSettings(maxTableCapacity, maxBlockedStreams uint64) {
 	e.table.capacity = capacity
 	e.byField = make(map[staticKey]uint64)
 	e.byName = make(map[string]uint64)
-	e.unacked = make(map[uint64][]sectionRefs)
+	e.unacked = make(map[uint64]unackedSections)
 	// RFC 9204, Section 4.3.1.
 	e.out = appendSetCapacity(e.out, capacity)
 }
@@ -143,7 +192,9 @@ func (e *Encoder) EncodeSection(streamID uint64, fields []HeaderField,
 	if s.ric > 0 {
 		// Keep the entries this section references from being evicted
 		// until the peer acknowledges it (RFC 9204, Section 2.1.1).
-		e.unacked[streamID] = append(e.unacked[streamID], sectionRefs{s.ric, s.minRef})
+		q := e.unacked[streamID]
+		q.push(sectionRefs{s.ric, s.minRef})
+		e.unacked[streamID] = q
 		e.table.entry(s.minRef).pins++
 	}
 	return dst, nil
@@ -236,16 +287,16 @@ func (e *Encoder) decoderInstruction(p []byte) (int, error) {
 // 4.4.1).
 func (e *Encoder) sectionAcknowledged(streamID uint64) error {
 	q := e.unacked[streamID]
-	if len(q) == 0 {
+	if q.len() == 0 {
 		// RFC 9204, Section 4.4.1.
 		return decoderStreamError("acknowledgment for stream %d with no section",
 			streamID)
 	}
-	sec := q[0]
-	if len(q) == 1 {
+	sec := q.pop()
+	if q.len() == 0 {
 		delete(e.unacked, streamID)
 	} else {
-		e.unacked[streamID] = q[1:]
+		e.unacked[streamID] = q
 	}
 	e.unpin(sec)
 	e.knownReceived = max(e.knownReceived, sec.requiredInsertCount)
@@ -254,8 +305,9 @@ func (e *Encoder) sectionAcknowledged(streamID uint64) error {
 
 // streamCancelled applies Stream Cancellation (RFC 9204, Section 4.4.2).
 func (e *Encoder) streamCancelled(streamID uint64) {
-	for _, sec := range e.unacked[streamID] {
-		e.unpin(sec)
+	q := e.unacked[streamID]
+	for q.len() > 0 {
+		e.unpin(q.pop())
 	}
 	delete(e.unacked, streamID)
 }

@@ -52,14 +52,11 @@ func (e *Encoder) streamMayBlock(streamID uint64) bool {
 	}
 	var blocking uint64
 	for id, q := range e.unacked {
-		for _, sec := range q {
-			if sec.requiredInsertCount > e.knownReceived {
-				if id == streamID {
-					return true // already counted as blocking
-				}
-				blocking++
-				break
+		if q.anyAbove(e.knownReceived) {
+			if id == streamID {
+				return true // already counted as blocking
 			}
+			blocking++
 		}
 	}
 	return blocking < e.maxBlocked

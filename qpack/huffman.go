@@ -6,16 +6,19 @@ const huffmanEOS = 256
 // huffmanMaxLen is the longest code of RFC 7541, Appendix B, in bits.
 const huffmanMaxLen = 30
 
+// huffmanFastBits is how many bits the first decoding table looks at.
+const huffmanFastBits = 10
+
 // huffmanCode holds the code of each symbol, right-aligned, built from
 // huffmanBitLen.
 var huffmanCode [257]uint32
 
 // Decoding tables, built from huffmanBitLen.
 var (
-	// huffmanFast maps the first 8 bits of the input to a symbol whose code
-	// is at most 8 bits long: the low 9 bits hold the symbol, the high byte
-	// the code length; zero means the code is longer than 8 bits.
-	huffmanFast [256]uint16
+	// huffmanFast maps the first huffmanFastBits bits of the input to a
+	// symbol whose code is at most that long: the low 9 bits hold the
+	// symbol, the high bits the code length; zero means the code is longer.
+	huffmanFast [1 << huffmanFastBits]uint16
 	// huffmanLimit[n] is one more than the largest n-bit code, left-aligned
 	// in 32 bits as a uint64 so that the value 1<<32 fits; a 32-bit window
 	// starts with an n-bit code of length n exactly when it is below
@@ -60,11 +63,11 @@ func buildHuffmanCodes() {
 		code <<= 1
 	}
 	for sym, n := range huffmanBitLen {
-		if n > 8 {
+		if n > huffmanFastBits {
 			continue
 		}
-		start := huffmanCode[sym] << (8 - n)
-		for i := uint32(0); i < 1<<(8-n); i++ {
+		start := huffmanCode[sym] << (huffmanFastBits - n)
+		for i := uint32(0); i < 1<<(huffmanFastBits-n); i++ {
 			huffmanFast[start+i] = uint16(n)<<9 | uint16(sym)
 		}
 	}
@@ -104,54 +107,66 @@ func appendHuffman(b []byte, s string) []byte {
 // appendHuffmanDecoded appends the decoding of the Huffman-coded src to dst.
 // Decoding is strict (RFC 7541, Section 5.2): EOS in the data, padding longer
 // than 7 bits and padding that is not all ones are errors (errHuffman). The
-// output may not exceed limit bytes (errTooLong).
+// output may not exceed limit bytes (errTooLong); it is checked once the
+// string is decoded, since the output can be at most 8/5 of the input, which
+// is all present.
 func appendHuffmanDecoded(dst, src []byte, limit uint64) ([]byte, error) {
+	start := len(dst)
+	out, err := huffmanDecode(dst, src)
+	if err != nil {
+		return dst, err
+	}
+	if uint64(len(out)-start) > limit {
+		return dst, errTooLong
+	}
+	return out, nil
+}
+
+// huffmanDecode decodes src, appending to dst, without a length limit.
+func huffmanDecode(dst, src []byte) ([]byte, error) {
 	var acc uint64 // unread bits, right-aligned
 	var nacc uint  // how many
-	start := len(dst)
 	for {
-		for nacc <= 56 && len(src) > 0 {
-			acc = acc<<8 | uint64(src[0])
-			nacc += 8
-			src = src[1:]
+		if nacc < 32 {
+			for nacc <= 56 && len(src) > 0 {
+				acc = acc<<8 | uint64(src[0])
+				nacc += 8
+				src = src[1:]
+			}
+			if len(src) == 0 && nacc <= 7 {
+				// Up to seven ones at the end are padding: no code of
+				// seven bits or fewer is all ones. Anything else must be
+				// a code.
+				if acc&(1<<nacc-1) == 1<<nacc-1 {
+					return dst, nil
+				}
+			}
 		}
-		if nacc == 0 {
-			return dst, nil
+		var window uint32 // the next 32 bits, missing ones read as ones
+		if nacc >= 32 {
+			window = uint32(acc >> (nacc - 32))
+		} else {
+			window = uint32(acc<<(32-nacc)) | uint32(1<<(32-nacc)-1)
 		}
-		if len(src) == 0 && nacc <= 7 && acc == 1<<nacc-1 {
-			// Up to seven ones at the end are padding: no code of seven
-			// bits or fewer is all ones. Anything else must be a code.
-			return dst, nil
-		}
-		sym, n := huffmanNext(acc, nacc)
+		sym, n := huffmanNext(window)
 		if n > nacc || sym == huffmanEOS {
 			return dst, errHuffman
 		}
-		if uint64(len(dst)-start) >= limit {
-			return dst, errTooLong
-		}
 		dst = append(dst, byte(sym))
 		nacc -= n
-		acc &= 1<<nacc - 1
 	}
 }
 
-// huffmanNext decodes the symbol at the front of the nacc bits in acc and
-// returns it with its code length, which may exceed nacc when the input is
-// truncated; missing bits are read as ones.
-func huffmanNext(acc uint64, nacc uint) (sym uint16, n uint) {
-	var window uint64 // 32 bits, left-aligned in the low 32
-	if nacc >= 32 {
-		window = acc >> (nacc - 32) & 0xffffffff
-	} else {
-		window = (acc<<(32-nacc) | (1<<(32-nacc) - 1)) & 0xffffffff
-	}
-	if e := huffmanFast[window>>24]; e != 0 {
+// huffmanNext decodes the symbol whose code starts the 32-bit window and
+// returns it with the length of its code.
+func huffmanNext(window uint32) (sym uint16, n uint) {
+	if e := huffmanFast[window>>(32-huffmanFastBits)]; e != 0 {
 		return e & 0x1ff, uint(e >> 9)
 	}
-	for l := 9; l <= huffmanMaxLen; l++ {
-		if window < huffmanLimit[l] {
-			idx := uint32(window>>(32-l)) - huffmanFirst[l]
+	w := uint64(window)
+	for l := huffmanFastBits + 1; l <= huffmanMaxLen; l++ {
+		if w < huffmanLimit[l] {
+			idx := uint32(w>>(32-l)) - huffmanFirst[l]
 			return huffmanSorted[int(huffmanOffset[l])+int(idx)], uint(l)
 		}
 	}

@@ -76,35 +76,49 @@ type stringReader struct {
 	buf []byte
 }
 
-// read reads a string literal whose length has an n-bit prefix from the start
-// of p, refusing any string whose decoded length would exceed limit before it
-// allocates. It returns the string and the bytes consumed; errNeedMore when p
-// ends inside the literal, errTooLong when the limit is hit, errHuffman or
-// errIntegerOverflow when the literal is malformed.
+// read reads a string literal like appendStringLiteral and returns it as a
+// string of its own.
 func (r *stringReader) read(p []byte, n uint8, limit uint64) (string, int, error) {
+	var k int
+	var err error
+	r.buf, k, err = appendStringLiteral(r.buf[:0], p, n, limit)
+	if err != nil {
+		return "", 0, err
+	}
+	return string(r.buf), k, nil
+}
+
+// appendStringLiteral reads a string literal whose length has an n-bit
+// prefix from the start of p and appends its decoded bytes to dst, refusing
+// any string whose decoded length would exceed limit before it allocates.
+// It returns dst and the bytes consumed; errNeedMore when p ends inside the
+// literal, errTooLong when the limit is hit, errHuffman or
+// errIntegerOverflow when the literal is malformed. On error dst is
+// returned unchanged.
+func appendStringLiteral(dst, p []byte, n uint8, limit uint64) ([]byte, int, error) {
 	if len(p) == 0 {
-		return "", 0, errNeedMore
+		return dst, 0, errNeedMore
 	}
 	huff := p[0]&(1<<n) != 0
 	length, k, err := readInt(p, n)
 	if err != nil {
-		return "", 0, err
+		return dst, 0, err
 	}
 	// Refuse a string that cannot fit before waiting for its bytes: a
 	// Huffman code is at most 30 bits a byte.
 	if !huff && length > limit || huff && length > limit/8*30+8 {
-		return "", 0, errTooLong
+		return dst, 0, errTooLong
 	}
 	if length > uint64(len(p)-k) {
-		return "", 0, errNeedMore
+		return dst, 0, errNeedMore
 	}
 	data := p[k : k+int(length)]
 	if !huff {
-		return string(data), k + int(length), nil
+		return append(dst, data...), k + int(length), nil
 	}
-	r.buf, err = appendHuffmanDecoded(r.buf[:0], data, limit)
+	out, err := appendHuffmanDecoded(dst, data, limit)
 	if err != nil {
-		return "", 0, err
+		return dst, 0, err
 	}
-	return string(r.buf), k + int(length), nil
+	return out, k + int(length), nil
 }
