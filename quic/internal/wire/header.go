@@ -118,7 +118,8 @@ func longPacketType(v Version, b0 byte) PacketType {
 func IsLongHeader(b0 byte) bool { return b0&headerFormLong != 0 }
 
 // Header is the part of a packet header that can be read without keys. Byte
-// slices alias the buffer given to ParseHeader.
+// slices alias the buffer given to ParseHeader; their capacity ends with
+// them, so appending to one copies instead of overwriting the packet.
 //
 // A Header is a plain value; it is safe for concurrent reads.
 type Header struct {
@@ -174,7 +175,7 @@ func parseShortHeader(b []byte, dcidLen int, greasedFixedBit bool) (Header, erro
 	}
 	return Header{
 		Type:      PacketType1RTT,
-		DCID:      b[1 : 1+dcidLen],
+		DCID:      b[1 : 1+dcidLen : 1+dcidLen],
 		PNOffset:  1 + dcidLen,
 		PacketLen: len(b),
 	}, nil
@@ -206,7 +207,7 @@ func parseConnID(b []byte, off, maxLen int) ([]byte, int, error) {
 	if len(b)-off < n {
 		return nil, 0, ErrTruncated
 	}
-	return b[off : off+n], off + n, nil
+	return b[off : off+n : off+n], off + n, nil
 }
 
 func parseLongHeader(b []byte, greasedFixedBit bool) (Header, error) {
@@ -256,7 +257,7 @@ func parseLongRest(b []byte, off int, h *Header) error {
 			return ErrTruncated
 		}
 		end := len(b) - retryTagLen
-		h.Token, h.RetryTag = b[off:end], b[end:]
+		h.Token, h.RetryTag = b[off:end:end], b[end:]
 		h.PacketLen = len(b)
 		return nil
 	}
@@ -266,8 +267,9 @@ func parseLongRest(b []byte, off int, h *Header) error {
 			return ErrTruncated
 		}
 		off += n
-		h.Token = b[off : off+int(tokenLen)]
-		off += int(tokenLen)
+		end := off + int(tokenLen)
+		h.Token = b[off:end:end]
+		off = end
 	}
 	length, n := ConsumeVarint(b[off:])
 	if n < 0 {
@@ -315,7 +317,7 @@ func ShortHeaderDCID(b []byte, cidLen int) ([]byte, error) {
 	if len(b) < 1+cidLen {
 		return nil, ErrTruncated
 	}
-	return b[1 : 1+cidLen], nil
+	return b[1 : 1+cidLen : 1+cidLen], nil
 }
 
 // PacketNumberLenOf returns the length in bytes (1 to 4) of the packet number
