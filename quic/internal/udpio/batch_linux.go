@@ -117,8 +117,8 @@ func (c *batchConn) WriteBatch(msgs []Message) (int, error) {
 	return c.w.write(msgs)
 }
 
-// sysErr turns an errno from a raw system call into the error a caller of
-// net.UDPConn would see, so errors.Is(err, net.ErrClosed) keeps working.
+// sysErr names the system call an errno came from, as the net package does
+// for its own calls; errors.Is(err, syscall.EIO) and the like still work.
 func sysErr(op string, errno syscall.Errno) error {
 	return os.NewSyscallError(op, errno)
 }

@@ -36,6 +36,7 @@ func (r *readState) init(c *batchConn, size int) {
 	r.fn = r.recv
 	for i := range r.hdrs {
 		h := &r.hdrs[i].Hdr
+		h.Name = (*byte)(unsafe.Pointer(&r.names[i]))
 		h.Iov = &r.iovs[i]
 		h.SetIovlen(1)
 	}
@@ -72,7 +73,6 @@ func (r *readState) prepare(msgs []Message) {
 		}
 		r.iovs[i].SetLen(len(buf))
 		h := &r.hdrs[i].Hdr
-		h.Name = (*byte)(unsafe.Pointer(&r.names[i]))
 		h.Namelen = unix.SizeofSockaddrInet6
 		if r.ctrl != nil {
 			h.Control = &r.ctrl[i*ctrlLenRead]
