@@ -257,3 +257,33 @@ func FuzzVarint(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAppendStreamHeader checks that the STREAM header built for any space
+// fits it together with the data it asks for, and parses back.
+func FuzzAppendStreamHeader(f *testing.F) {
+	f.Add(uint64(4), uint64(0), uint16(10), true, uint16(100))
+	f.Add(uint64(1<<40), uint64(1<<50), uint16(1500), false, uint16(1200))
+	f.Add(uint64(0), uint64(70), uint16(0), true, uint16(4))
+	f.Fuzz(func(t *testing.T, id, off uint64, dataLen uint16, fin bool, space uint16) {
+		id, off = id&MaxVarint, off&MaxVarint
+		b, n, hasLength := AppendStreamHeader(nil, id, off, int(dataLen), fin, int(space))
+		if n < 0 {
+			if len(b) != 0 {
+				t.Fatalf("failed call wrote %x", b)
+			}
+			return
+		}
+		if n > int(dataLen) || len(b)+n > int(space) {
+			t.Fatalf("n = %d of %d, frame %d bytes in space %d", n, dataLen, len(b)+n, space)
+		}
+		b = append(b, make([]byte, n)...)
+		fr, m, err := ParseStream(b)
+		if err != nil || m != len(b) {
+			t.Fatalf("ParseStream(%x): %v, n %d", b, err, m)
+		}
+		if fr.StreamID != id || fr.Offset != off || len(fr.Data) != n ||
+			fr.OmitLength == hasLength || fr.Fin != (fin && n == int(dataLen)) {
+			t.Fatalf("parsed %+v from id %d off %d n %d fin %v", fr, id, off, n, fin)
+		}
+	})
+}
