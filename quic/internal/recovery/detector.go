@@ -77,6 +77,7 @@ type LossDetector struct {
 	bytesInFlight int
 	ptoCount      int
 	maxAckDelay   time.Duration
+	initialRTT    time.Duration
 
 	isClient             bool
 	handshakeConfirmed   bool
@@ -110,6 +111,7 @@ func NewLossDetector(cfg Config, cc congestion.Controller) *LossDetector {
 	if d.maxAckDelay <= 0 {
 		d.maxAckDelay = DefaultMaxAckDelay
 	}
+	d.initialRTT = cfg.InitialRTT
 	d.rtt.Reset(cfg.InitialRTT)
 	for i := range d.spaces {
 		d.spaces[i].largestAcked = -1
@@ -146,6 +148,21 @@ func (d *LossDetector) LargestSent(space Space) int64 {
 // CanSend reports whether the congestion window allows another
 // ack-eliciting packet now. Probe packets ignore it.
 func (d *LossDetector) CanSend() bool { return d.cc.CanSend(d.bytesInFlight) }
+
+// OnPathChanged resets the RTT estimate and replaces the congestion
+// controller after the connection moved to a new path (RFC 9000,
+// Section 9.4); a change of only the peer's port does not need it. If cc is
+// nil, a new CUBIC controller with the current max datagram size is used.
+// Packets already in flight stay tracked and counted in bytes in flight; the
+// PTO backoff is kept.
+func (d *LossDetector) OnPathChanged(cc congestion.Controller) {
+	if cc == nil {
+		cc = congestion.New(congestion.Config{MaxDatagramSize: d.cc.MaxDatagramSize()})
+	}
+	d.cc = cc
+	d.rtt.Reset(d.initialRTT)
+	d.firstSampleTime = time.Time{}
+}
 
 // SetPeerMaxAckDelay records the peer's max_ack_delay transport parameter.
 func (d *LossDetector) SetPeerMaxAckDelay(v time.Duration) {

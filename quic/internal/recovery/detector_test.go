@@ -421,3 +421,31 @@ func TestSentPacketsBounded(t *testing.T) {
 		t.Fatalf("err %v acked %v", err, r.acked)
 	}
 }
+
+func TestOnPathChanged(t *testing.T) {
+	d := confirmedDetector(t, 30*ms)
+	d.OnPacketSent(t0.Add(30*ms), AppData, 1, 1000, true, true)
+	old := d.Controller()
+	fresh := congestion.NewNewReno(1200)
+	d.OnPathChanged(fresh)
+	if d.Controller() != fresh || d.Controller() == old {
+		t.Fatal("controller not replaced")
+	}
+	r := d.RTT()
+	if r.HasSample() || r.Smoothed() != DefaultInitialRTT {
+		t.Fatalf("RTT not reset: sample %v srtt %v", r.HasSample(), r.Smoothed())
+	}
+	if d.BytesInFlight() != 1000 {
+		t.Fatalf("in-flight packet forgotten: %d", d.BytesInFlight())
+	}
+	// The packet sent on the old path can still be acknowledged, and gives
+	// the first sample on the new path.
+	mustAck(t, d, t0.Add(80*ms), AppData, 1, 1, 0)
+	if !r.HasSample() || r.Smoothed() != 50*ms || d.BytesInFlight() != 0 {
+		t.Fatalf("after ACK: srtt %v in flight %d", r.Smoothed(), d.BytesInFlight())
+	}
+	d.OnPathChanged(nil)
+	if _, ok := d.Controller().(*congestion.CubicController); !ok {
+		t.Fatalf("nil controller gave %T", d.Controller())
+	}
+}
