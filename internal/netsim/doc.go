@@ -5,7 +5,8 @@
 // touches a real socket. Every ordered pair of addresses has a Link that
 // carries datagrams in one direction and applies an Impairment: a fixed delay
 // plus jitter, random loss, reordering, duplication, corruption (one byte
-// flipped), and a bandwidth limit with a bounded drop-tail queue. Each Link
+// flipped), a bandwidth limit with a bounded drop-tail queue, and ECN
+// marking (random or above a queue threshold) or bleaching. Each Link
 // draws its random numbers from its own math/rand/v2 PCG source seeded from
 // Config.Seed and the two addresses, so a test that sends the same datagrams
 // sees the same fate for them in every run. Impairments may be changed while
@@ -22,14 +23,16 @@
 //
 // Every Link counts the datagrams sent into it, delivered, dropped (with the
 // drops from random loss and from a full queue also counted apart),
-// duplicated, corrupted and reordered; see LinkStats.
+// duplicated, corrupted, reordered and marked CE; see LinkStats.
 //
 // # Limitations
 //
 //   - No ICMP: a datagram to an address with no endpoint, or beyond the MTU of
 //     Config, vanishes or fails the write; nothing like "port unreachable"
 //     ever comes back.
-//   - No ECN marks and no IP header, so no TTL, DSCP or fragmentation.
+//   - No IP header beyond the ECN codepoint, so no TTL, DSCP or
+//     fragmentation; ECN goes through only the ...ECN methods, and the plain
+//     net.PacketConn methods send Not-ECT.
 //   - Jitter is uniform in [0, Jitter); there is no heavy-tailed or
 //     correlated (bursty, Gilbert-Elliott) loss or delay model.
 //   - Bandwidth is a single serializer per Link; Links do not share a

@@ -72,19 +72,27 @@ func (e *Endpoint) Rebind(addr netip.AddrPort) error {
 // ReadFromUDPAddrPort reads one datagram into b, like the method of
 // *net.UDPConn, without allocating. A datagram longer than b is truncated.
 func (e *Endpoint) ReadFromUDPAddrPort(b []byte) (int, netip.AddrPort, error) {
+	n, from, _, err := e.ReadFromUDPAddrPortECN(b)
+	return n, from, err
+}
+
+// ReadFromUDPAddrPortECN is ReadFromUDPAddrPort that also returns the ECN
+// codepoint the datagram arrived with (the low two bits of its IP TOS byte
+// or traffic class).
+func (e *Endpoint) ReadFromUDPAddrPortECN(b []byte) (int, netip.AddrPort, uint8, error) {
 	for {
 		e.mu.Lock()
 		if e.closed {
 			e.mu.Unlock()
-			return 0, netip.AddrPort{}, e.opError("read", net.ErrClosed)
+			return 0, netip.AddrPort{}, 0, e.opError("read", net.ErrClosed)
 		}
 		if e.rdl.passed() {
 			e.mu.Unlock()
-			return 0, netip.AddrPort{}, e.opError("read", os.ErrDeadlineExceeded)
+			return 0, netip.AddrPort{}, 0, e.opError("read", os.ErrDeadlineExceeded)
 		}
 		if d := e.pop(); d != nil {
 			e.mu.Unlock()
-			return copy(b, d.data), d.src.from, nil
+			return copy(b, d.data), d.src.from, d.ecn, nil
 		}
 		e.mu.Unlock()
 
@@ -108,6 +116,12 @@ func (e *Endpoint) ReadFrom(b []byte) (int, net.Addr, error) {
 // WriteToUDPAddrPort sends b to addr, like the method of *net.UDPConn. It
 // never blocks; the datagram may be lost on the way without an error.
 func (e *Endpoint) WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error) {
+	return e.WriteToUDPAddrPortECN(b, addr, 0)
+}
+
+// WriteToUDPAddrPortECN is WriteToUDPAddrPort with an ECN codepoint (only
+// its low two bits are used), which the Link may change to CE or clear.
+func (e *Endpoint) WriteToUDPAddrPortECN(b []byte, addr netip.AddrPort, ecn uint8) (int, error) {
 	e.mu.Lock()
 	closed, from := e.closed, e.addr
 	e.mu.Unlock()
@@ -121,7 +135,7 @@ func (e *Endpoint) WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error
 	case !addr.IsValid():
 		return 0, e.opError("write", errors.New("netsim: invalid address"))
 	}
-	e.net.Link(from, addr).send(b)
+	e.net.Link(from, addr).send(b, ecn&0b11)
 	return len(b), nil
 }
 

@@ -30,6 +30,9 @@ type LinkStats struct {
 	Corrupted uint64
 	// Reordered counts datagrams held back by the Reorder probability.
 	Reordered uint64
+	// MarkedCE counts ECN-capable datagrams whose codepoint the Link
+	// changed to CE.
+	MarkedCE uint64
 }
 
 // A Link carries datagrams from one address to another and impairs them.
@@ -55,6 +58,7 @@ type Link struct {
 // datagram is one datagram in flight or queued at an Endpoint.
 type datagram struct {
 	data    []byte
+	ecn     uint8 // ECN codepoint
 	src     linkKey
 	arrival time.Time
 	seq     uint64
@@ -87,7 +91,7 @@ func (l *Link) Stats() LinkStats {
 }
 
 // send copies b and schedules its delivery, or drops it.
-func (l *Link) send(b []byte) {
+func (l *Link) send(b []byte, ecn uint8) {
 	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -97,6 +101,7 @@ func (l *Link) send(b []byte) {
 	l.stats.Sent++
 	im := l.im
 
+	backlog := l.backlog(now, &im)
 	depart, ok := l.serialize(now, len(b), &im)
 	if !ok {
 		l.stats.QueueDropped++
@@ -127,14 +132,41 @@ func (l *Link) send(b []byte) {
 		l.lastArrival = arrival
 	}
 
+	ecn = l.markECN(ecn, backlog, &im)
 	dup := im.Duplicate > 0 && l.rng.Float64() < im.Duplicate
-	l.schedule(l.copyMaybeCorrupt(b, &im), arrival, now)
+	l.schedule(l.copyMaybeCorrupt(b, &im), ecn, arrival, now)
 	if dup {
 		// The copy is impaired on its own: it may be corrupted when the
 		// original is not.
 		l.stats.Duplicated++
-		l.schedule(l.copyMaybeCorrupt(b, &im), arrival, now)
+		l.schedule(l.copyMaybeCorrupt(b, &im), ecn, arrival, now)
 	}
+}
+
+// markECN applies the Impairment's ECN rules to a datagram that found backlog
+// bytes queued ahead of it. l.mu must be held.
+func (l *Link) markECN(ecn uint8, backlog float64, im *Impairment) uint8 {
+	if im.BleachECN {
+		return ecnNotECT
+	}
+	if ecn != ecnECT0 && ecn != ecnECT1 {
+		return ecn
+	}
+	if (im.CEThreshold > 0 && backlog >= float64(im.CEThreshold)) ||
+		(im.MarkCE > 0 && l.rng.Float64() < im.MarkCE) {
+		l.stats.MarkedCE++
+		return ecnCE
+	}
+	return ecn
+}
+
+// backlog returns the bytes queued for the bandwidth serializer at now.
+// l.mu must be held.
+func (l *Link) backlog(now time.Time, im *Impairment) float64 {
+	if im.Bandwidth <= 0 || !l.busyUntil.After(now) {
+		return 0
+	}
+	return float64(l.busyUntil.Sub(now)) * float64(im.Bandwidth) / 8 / float64(time.Second)
 }
 
 // copyMaybeCorrupt returns a copy of b with one byte flipped with probability
@@ -163,8 +195,7 @@ func (l *Link) serialize(now time.Time, size int, im *Impairment) (time.Time, bo
 	if limit <= 0 {
 		limit = DefaultQueueBytes
 	}
-	backlog := float64(l.busyUntil.Sub(now)) * float64(im.Bandwidth) / 8 / float64(time.Second)
-	if backlog+float64(size) > float64(limit) {
+	if l.backlog(now, im)+float64(size) > float64(limit) {
 		return time.Time{}, false
 	}
 	tx := time.Duration(float64(size) * 8 * float64(time.Second) / float64(im.Bandwidth))
@@ -174,9 +205,10 @@ func (l *Link) serialize(now time.Time, size int, im *Impairment) (time.Time, bo
 
 // schedule puts a datagram in flight and arms the timer if it is now the
 // earliest. l.mu must be held.
-func (l *Link) schedule(data []byte, arrival, now time.Time) {
+func (l *Link) schedule(data []byte, ecn uint8, arrival, now time.Time) {
 	l.seq++
-	heap.Push(&l.flight, &datagram{data: data, src: l.key, arrival: arrival, seq: l.seq})
+	d := &datagram{data: data, ecn: ecn, src: l.key, arrival: arrival, seq: l.seq}
+	heap.Push(&l.flight, d)
 	l.arm(now)
 }
 

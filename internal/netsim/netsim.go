@@ -52,7 +52,25 @@ type Impairment struct {
 	// datagram that would overflow it is dropped (drop-tail). Zero means
 	// DefaultQueueBytes.
 	QueueBytes int
+	// MarkCE is the probability that an ECN-capable datagram (ECT(0) or
+	// ECT(1)) arrives marked CE, congestion experienced (RFC 3168).
+	MarkCE float64
+	// CEThreshold, if positive, marks CE every ECN-capable datagram that
+	// finds at least this many bytes queued on a bandwidth-limited Link,
+	// as an active queue manager would instead of waiting to drop.
+	CEThreshold int
+	// BleachECN clears the ECN codepoint of every datagram, as some
+	// middleboxes do; QUIC's ECN validation must then turn ECN off.
+	BleachECN bool
 }
+
+// ECN codepoints, the low two bits of the IP TOS byte or traffic class.
+const (
+	ecnNotECT = 0b00
+	ecnECT1   = 0b01
+	ecnECT0   = 0b10
+	ecnCE     = 0b11
+)
 
 // Config configures a Network. New copies it; later changes to the caller's
 // value have no effect.

@@ -588,3 +588,99 @@ func TestRebind(t *testing.T) {
 		}
 	})
 }
+
+// sendECN writes datagram number i with an ECN codepoint.
+func sendECN(t *testing.T, a, b *Endpoint, i int, ecn uint8) {
+	t.Helper()
+	buf := make([]byte, 1250)
+	binary.BigEndian.PutUint64(buf, uint64(i))
+	if _, err := a.WriteToUDPAddrPortECN(buf, b.AddrPort(), ecn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readECN reads want datagrams and returns their codepoints by id.
+func readECN(t *testing.T, e *Endpoint, want int) map[int]uint8 {
+	t.Helper()
+	got := make(map[int]uint8)
+	buf := make([]byte, 2048)
+	for range want {
+		_, _, ecn, err := e.ReadFromUDPAddrPortECN(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[int(binary.BigEndian.Uint64(buf))] = ecn
+	}
+	return got
+}
+
+func TestECNMarkCE(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, a, b, l := pair(t, Config{Seed: 9, RecvQueue: 2 * count,
+			Default: Impairment{MarkCE: 0.1}})
+		codepoints := []uint8{ecnNotECT, ecnECT0, ecnECT1, ecnCE}
+		for i := range count {
+			sendECN(t, a, b, i, codepoints[i%4])
+		}
+		settle(time.Millisecond)
+		got := readECN(t, b, count)
+		marked := 0
+		for i := range count {
+			sent := codepoints[i%4]
+			switch {
+			case got[i] == sent:
+			case got[i] == ecnCE && (sent == ecnECT0 || sent == ecnECT1):
+				marked++
+			default:
+				t.Fatalf("datagram %d sent %02b arrived %02b", i, sent, got[i])
+			}
+		}
+		// Half the datagrams are ECN-capable.
+		within(t, "CE rate", float64(marked)/(count/2), 0.08, 0.12)
+		if s := l.Stats(); s.MarkedCE != uint64(marked) {
+			t.Errorf("%d marked, stats say %d", marked, s.MarkedCE)
+		}
+	})
+}
+
+func TestECNBleach(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, a, b, _ := pair(t, Config{Default: Impairment{BleachECN: true}})
+		for i, ecn := range []uint8{ecnECT0, ecnECT1, ecnCE} {
+			sendECN(t, a, b, i, ecn)
+		}
+		settle(time.Millisecond)
+		for id, ecn := range readECN(t, b, 3) {
+			if ecn != ecnNotECT {
+				t.Errorf("datagram %d kept codepoint %02b through a bleaching link", id, ecn)
+			}
+		}
+	})
+}
+
+// TestECNQueueThreshold checks that a burst into a bandwidth-limited link is
+// marked CE once the queue passes the threshold.
+func TestECNQueueThreshold(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, a, b, l := pair(t, Config{Default: Impairment{
+			Bandwidth: 10_000_000, CEThreshold: 4000}})
+		for i := range 20 {
+			sendECN(t, a, b, i, ecnECT0)
+		}
+		settle(time.Second)
+		got := readECN(t, b, 20)
+		// Datagrams 0-3 find 0, 1250, 2500 and 3750 bytes queued.
+		for i := range 20 {
+			want := uint8(ecnECT0)
+			if i >= 4 {
+				want = ecnCE
+			}
+			if got[i] != want {
+				t.Errorf("datagram %d arrived %02b, want %02b", i, got[i], want)
+			}
+		}
+		if s := l.Stats(); s.MarkedCE != 16 {
+			t.Errorf("stats %+v, want 16 marked", s)
+		}
+	})
+}
