@@ -36,8 +36,10 @@
 //     shifting the epoch by the idle time; the window never grows while the
 //     sender is not using it (RFC 9438, Section 5.8), but the curve restarts.
 //   - Whether the sender is window-limited is inferred from the largest bytes
-//     in flight seen since the previous acknowledgment; a sender that knows it
-//     is application-limited has no way to say so directly.
+//     in flight over the current and the previous round trip, so the window
+//     may still grow for up to one round trip after the sender became
+//     application-limited; a sender that knows it is application-limited has
+//     no way to say so directly.
 //   - No spurious-loss undo (RFC 9438, Section 4.9): a congestion event is
 //     never reverted when the lost packets turn out to have arrived.
 //   - The pacer's rate is computed in floating point; it is exact enough for

@@ -30,8 +30,9 @@ const (
 // carried an ACK frame is itself acknowledged, it calls OnAckAcknowledged
 // with that frame's largest acknowledged number.
 //
-// An AckTracker is not safe for concurrent use. It never reads the clock and
-// does not allocate after Init.
+// The zero value is not ready for use; call Init first. An AckTracker is not
+// safe for concurrent use. It never reads the clock and does not allocate
+// after Init.
 type AckTracker struct {
 	space       Space
 	maxAckDelay time.Duration
