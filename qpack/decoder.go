@@ -91,8 +91,9 @@ func NewDecoder(cfg DecoderConfig) *Decoder {
 // of the section: WriteEncoderStream later reports the stream as unblocked
 // and TakeSection returns the fields.
 //
-// A returned *Error is a connection error; ErrFieldSectionTooLarge concerns
-// the stream alone.
+// A returned *Error is a connection error. ErrFieldSectionTooLarge
+// concerns the stream alone: the caller rejects the message, and calls
+// CancelStream if it abandons the stream.
 func (d *Decoder) DecodeSection(streamID uint64, section []byte) ([]HeaderField, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -24,16 +24,22 @@
 // # Limitations
 //
 //   - The encoder's choice of what to insert is simple: every field that is
-//     not sensitive, not in the static table and not larger than three
-//     quarters of the table is inserted, and the encoder never emits
-//     Duplicate instructions. It does not keep a draining region, so on a
-//     busy connection an entry that is referenced often may stay pinned and
-//     keep new entries out until the peer acknowledges.
+//     not sensitive, not in the static table, not larger than three
+//     quarters of the table and not of a kind whose values seldom repeat
+//     (:path, content-length, date, etag and a few more) is inserted.
+//   - The encoder never emits Duplicate instructions and keeps no draining
+//     region (RFC 9204, Section 2.1.1.1), so on a connection with a long
+//     round trip an often-referenced old entry can stay pinned and keep new
+//     entries out until the peer acknowledges; fields then go as literals.
+//   - Cookies are always never-indexed literals. That protects them from
+//     the probing attack of RFC 9204, Section 7.1, but costs about 100 bytes
+//     a request on fb-req.qif compared with encoders that index them.
 //   - The encoder does not check the peer's SETTINGS_MAX_FIELD_SECTION_SIZE;
 //     that is left to the HTTP/3 layer, which sees the whole message.
 //   - The decoder accepts a Required Insert Count larger than the section
 //     needs, which RFC 9204, Section 2.2.1 allows it to reject.
-//   - The decoder sends Insert Count Increment only when
-//     AppendDecoderStream is called, so a caller that calls it rarely delays
-//     the peer's use of new entries.
+//   - The decoder emits Insert Count Increment only when AppendDecoderStream
+//     is called, and its pending instructions grow until then, so the
+//     caller should call it after each batch of encoder-stream data and
+//     each decoded section.
 package qpack

@@ -13,6 +13,10 @@ func (e *Encoder) encodeField(s *encodeState, b []byte, f *HeaderField) []byte {
 		return e.appendLiteral(s, b, f, sensitive)
 	}
 	if abs, ok := e.byField[staticKey{f.Name, f.Value}]; ok {
+		// TODO: when the entry is among the oldest, referencing a
+		// Duplicate of it (RFC 9204, Section 4.3.4) would leave the old
+		// copy free to go; referencing it pins the oldest part of the
+		// table, and inserts fail until the peer acknowledges.
 		if e.canReference(s, abs) {
 			return e.appendIndexed(s, b, abs)
 		}
