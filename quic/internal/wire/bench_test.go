@@ -174,7 +174,11 @@ func TestParseAllocs(t *testing.T) {
 	ranges := make([]AckRange, 0, DefaultMaxAckRanges)
 	buf := make([]byte, 0, 1500)
 	data := make([]byte, 1000)
+	crypto := CryptoFrame{Offset: 1000, Data: data[:500]}.Append(nil)
+	dgram := DatagramFrame{Data: data[:500]}.Append(nil)
 	checks := map[string]func(){
+		"parse CRYPTO":         func() { ParseCrypto(crypto) },
+		"parse DATAGRAM":       func() { ParseDatagram(dgram) },
 		"parse STREAM payload": func() { parsePayload(stream, ranges) },
 		"parse ACK payload":    func() { parsePayload(acks, ranges) },
 		"append frames": func() {

@@ -44,7 +44,16 @@
 //     of extensions this package does not know cannot be read back.
 //   - Frame types of extensions other than DATAGRAM (for example ACK_FREQUENCY
 //     or RESET_STREAM_AT) are unknown and yield FRAME_ENCODING_ERROR.
-//   - Rules that need connection state (stream ID direction, flow control,
+//   - Rules that need connection state or the endpoint's role are left to
+//     the connection: stream ID direction, flow control,
 //     max_datagram_frame_size, matching connection IDs in transport
-//     parameters) are left to the connection.
+//     parameters, frames only one side may send (HANDSHAKE_DONE, NEW_TOKEN),
+//     Initial datagram sizes, tokens in server Initials, and discarding a
+//     Retry with an empty token.
+//   - ParseAck keeps at most as many ranges as the caller's slice holds and
+//     drops the oldest beyond that (AckFrame.Truncated); packets only
+//     acknowledged in dropped ranges are acknowledged again by later frames
+//     or declared lost.
+//   - Frame encoders panic on values no varint can carry (2^62 and above);
+//     those can only come from the caller, never from a parsed frame.
 package wire
