@@ -31,8 +31,9 @@
 //
 // # Limitations
 //
-//   - ECN works only on the Linux path; the portable path sets no codepoint
-//     and reads every datagram as Not-ECT. If a kernel refuses the ECN
+//   - ECN works only on the Linux path and over connections that carry it
+//     themselves (netsim); otherwise the portable path sets no codepoint and
+//     reads every datagram as Not-ECT. If a kernel refuses the ECN
 //     control message, the write fails; there is no run-time fallback as
 //     for GSO, only Options.DisableECN and PEREGRINE_DISABLE_ECN=1.
 //   - No local-address selection per packet (IP_PKTINFO): a socket bound to a

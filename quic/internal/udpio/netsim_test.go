@@ -26,8 +26,11 @@ func TestPortableOverNetsim(t *testing.T) {
 		}
 		a := newConn(t, ea, Options{})
 		b := newConn(t, eb, Options{})
-		if caps := a.Capabilities(); caps.Batch || caps.GSO || caps.GRO {
+		if caps := a.Capabilities(); caps.Batch || caps.GSO || caps.GRO || !caps.ECN {
 			t.Fatalf("netsim endpoint got %+v, want the portable path", caps)
+		}
+		if newConn(t, ea, Options{DisableECN: true}).Capabilities().ECN {
+			t.Error("DisableECN ignored on the portable path")
 		}
 		const seg, segs = 700, 12
 		buf := make([]byte, seg*segs-100)
@@ -35,7 +38,7 @@ func TestPortableOverNetsim(t *testing.T) {
 		start := time.Now()
 		out := []Message{
 			{Buf: []byte("first"), N: 5, Addr: eb.AddrPort()},
-			{Buf: buf, N: len(buf), Addr: eb.AddrPort(), SegmentSize: seg},
+			{Buf: buf, N: len(buf), Addr: eb.AddrPort(), SegmentSize: seg, ECN: ECNECT0},
 		}
 		if n, err := a.WriteBatch(out); n != 2 || err != nil {
 			t.Fatalf("WriteBatch = %d, %v", n, err)
@@ -46,11 +49,15 @@ func TestPortableOverNetsim(t *testing.T) {
 			if n != 1 || err != nil {
 				t.Fatalf("ReadBatch %d = %d, %v", i, n, err)
 			}
-			want := []byte("first")
+			want, wantECN := []byte("first"), ECNNotECT
 			if i > 0 {
 				want = buf[(i-1)*seg : min(i*seg, len(buf))]
+				wantECN = ECNECT0
 			}
 			m := in[0]
+			if m.ECN != wantECN {
+				t.Errorf("datagram %d arrived %v, want %v", i, m.ECN, wantECN)
+			}
 			if !bytes.Equal(m.Buf[:m.N], want) || m.Addr != ea.AddrPort() || m.SegmentSize != 0 {
 				t.Fatalf("datagram %d: %d bytes from %v, want %d from %v",
 					i, m.N, m.Addr, len(want), ea.AddrPort())

@@ -17,6 +17,13 @@ type addrPortWriter interface {
 	WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error)
 }
 
+// ecnConn is implemented by connections that carry an ECN codepoint with
+// each datagram without a socket, such as netsim endpoints.
+type ecnConn interface {
+	ReadFromUDPAddrPortECN(b []byte) (int, netip.AddrPort, uint8, error)
+	WriteToUDPAddrPortECN(b []byte, addr netip.AddrPort, ecn uint8) (int, error)
+}
+
 // portableConn moves one datagram per call of the wrapped connection. It is the
 // path for every connection that is not a Linux UDP socket, and for any
 // connection when batching is turned off.
@@ -24,14 +31,18 @@ type portableConn struct {
 	pc  net.PacketConn
 	rd  addrPortReader // nil if pc does not implement it
 	wr  addrPortWriter // nil if pc does not implement it
+	ecn ecnConn        // nil if pc does not implement it or ECN is off
 	rmu sync.Mutex
 	wmu sync.Mutex
 }
 
-func newPortableConn(pc net.PacketConn, _ Options) *portableConn {
+func newPortableConn(pc net.PacketConn, opts Options) *portableConn {
 	c := &portableConn{pc: pc}
 	c.rd, _ = pc.(addrPortReader)
 	c.wr, _ = pc.(addrPortWriter)
+	if !opts.DisableECN {
+		c.ecn, _ = pc.(ecnConn)
+	}
 	return c
 }
 
@@ -47,11 +58,15 @@ func (c *portableConn) ReadBatch(msgs []Message) (int, error) {
 	var (
 		n    int
 		addr netip.AddrPort
+		ecn  uint8
 		err  error
 	)
-	if c.rd != nil {
+	switch {
+	case c.ecn != nil:
+		n, addr, ecn, err = c.ecn.ReadFromUDPAddrPortECN(m.Buf)
+	case c.rd != nil:
 		n, addr, err = c.rd.ReadFromUDPAddrPort(m.Buf)
-	} else {
+	default:
 		var a net.Addr
 		n, a, err = c.pc.ReadFrom(m.Buf)
 		addr = addrPortOf(a)
@@ -62,7 +77,7 @@ func (c *portableConn) ReadBatch(msgs []Message) (int, error) {
 	m.N = n
 	m.Addr = netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port())
 	m.SegmentSize = 0
-	m.ECN = ECNNotECT
+	m.ECN = ECN(ecn & 0b11)
 	return 1, nil
 }
 
@@ -76,7 +91,7 @@ func (c *portableConn) WriteBatch(msgs []Message) (int, error) {
 			return i, err
 		}
 		for s := range m.NumSegments() {
-			if err := c.write(m.Segment(s), m.Addr); err != nil {
+			if err := c.write(m.Segment(s), m.Addr, m.ECN); err != nil {
 				return i, err
 			}
 		}
@@ -84,7 +99,11 @@ func (c *portableConn) WriteBatch(msgs []Message) (int, error) {
 	return len(msgs), nil
 }
 
-func (c *portableConn) write(b []byte, addr netip.AddrPort) error {
+func (c *portableConn) write(b []byte, addr netip.AddrPort, ecn ECN) error {
+	if c.ecn != nil {
+		_, err := c.ecn.WriteToUDPAddrPortECN(b, addr, uint8(ecn&0b11))
+		return err
+	}
 	if c.wr != nil {
 		_, err := c.wr.WriteToUDPAddrPort(b, addr)
 		return err
@@ -94,7 +113,7 @@ func (c *portableConn) write(b []byte, addr netip.AddrPort) error {
 }
 
 func (c *portableConn) Capabilities() Capabilities {
-	return Capabilities{MaxSegments: MaxSegments}
+	return Capabilities{ECN: c.ecn != nil, MaxSegments: MaxSegments}
 }
 
 func (c *portableConn) LocalAddr() net.Addr        { return c.pc.LocalAddr() }
