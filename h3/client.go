@@ -87,12 +87,18 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		resp, err := cc.roundTrip(req)
-		if err != errRetryRequest || attempt == maxAttempts {
+		retry := err == errRetryRequest || err == errRetryUnsent
+		if !retry || attempt == maxAttempts {
+			if err == errRetryUnsent {
+				closeBody(req)
+			}
 			return resp, err
 		}
 		t.forget(key, cc)
-		if req, err = rewindBody(req); err != nil {
-			return nil, err
+		if err == errRetryRequest {
+			if req, err = rewindBody(req); err != nil {
+				return nil, err
+			}
 		}
 	}
 }

@@ -36,16 +36,17 @@ func (cc *clientConn) roundTrip(req *http.Request) (*http.Response, error) {
 	}
 	qs, err := cc.c.qc.OpenStream(ctx)
 	if err != nil {
-		closeBody(req)
-		if cc.c.goawayLimit() >= 0 {
-			return nil, errRetryRequest
+		if ctx.Err() == nil && (cc.c.goawayLimit() >= 0 || cc.c.qc.Context().Err() != nil) {
+			// Nothing was sent: the pooled connection went away meanwhile.
+			return nil, errRetryUnsent
 		}
+		closeBody(req)
 		return nil, err
 	}
 	if g := cc.c.goawayLimit(); g >= 0 && qs.ID() >= g {
 		qs.CancelWrite(uint64(ErrCodeRequestCancelled))
 		qs.CancelRead(uint64(ErrCodeRequestCancelled))
-		return nil, errRetryRequest
+		return nil, errRetryUnsent
 	}
 	var flow *datagramFlow
 	if isConnect && cc.c.local.h3Datagram {

@@ -268,6 +268,10 @@ func (c *conn) readControl(fr *frameReader) error {
 	if err != nil {
 		return err
 	}
+	if s.h3Datagram && c.qc.MaxDatagramSize() == 0 {
+		// RFC 9297, Section 2.1.1: H3_DATAGRAM needs QUIC DATAGRAM frames.
+		return connError(ErrCodeSettingsError, "H3_DATAGRAM without QUIC datagrams")
+	}
 	c.peer = s
 	c.codec.setPeerSettings(s.qpackMaxTableCapacity, s.qpackBlockedStreams)
 	close(c.peerReady)

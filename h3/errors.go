@@ -146,4 +146,5 @@ var (
 	// server that did not send SETTINGS_ENABLE_CONNECT_PROTOCOL=1.
 	ErrNoExtendedConnect = errors.New("h3: peer does not support extended CONNECT")
 	errRetryRequest      = errors.New("h3: request not processed by the server; retry")
+	errRetryUnsent       = errors.New("h3: request not sent; retry on a new connection")
 )

@@ -352,6 +352,8 @@ func TestServerControlStreamErrors(t *testing.T) {
 		{"closed", sf, true, ErrCodeClosedCriticalStream},
 		{"http2 setting", append(appendFrameHeader(nil, frameSettings, 2), 0x02, 0x01),
 			false, ErrCodeSettingsError},
+		{"datagram without quic", appendSettingsFrame(nil, settings{h3Datagram: true}), false,
+			ErrCodeSettingsError},
 		{"truncated settings", append(appendFrameHeader(nil, frameSettings, 5), 1), true,
 			ErrCodeFrameError},
 		{"bad goaway", cat(sf, appendFrameHeader(nil, frameGoaway, 2), []byte{1, 2}),
