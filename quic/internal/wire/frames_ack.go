@@ -155,8 +155,12 @@ func ParseAck(b []byte, ranges []AckRange) (AckFrame, int, error) {
 	// Each range takes at least two bytes, so the loop ends when the buffer
 	// does, whatever count claims.
 	for i := uint64(0); i < count && r.ok; i++ {
-		gap, length := r.varint(), r.varint()
-		if !r.ok {
+		var gap, length uint64
+		if b := r.b; len(b) >= 2 && b[0]|b[1] < 0x40 {
+			// Fast path: one-byte gap and length, the common case.
+			gap, length = uint64(b[0]), uint64(b[1])
+			r.b = b[2:]
+		} else if gap, length = r.varint(), r.varint(); !r.ok {
 			break
 		}
 		if smallest < gap+2 {
