@@ -3,6 +3,8 @@ package quic
 import (
 	"sync"
 	"time"
+
+	"github.com/peregrine-h3/peregrine/quic/internal/wire"
 )
 
 // streamChunkSize is the size of the buffers that hold stream data on both the
@@ -167,36 +169,9 @@ func (s spanSet) contiguous(from uint64) uint64 {
 	return from
 }
 
-// The variable-length integer encoding of RFC 9000, Section 16, for frames built
-// here.
-const maxVarint = 1<<62 - 1
-
-// frameVarintLen returns the encoded length of v, which must be at most maxVarint.
-func frameVarintLen(v uint64) int {
-	switch {
-	case v < 1<<6:
-		return 1
-	case v < 1<<14:
-		return 2
-	case v < 1<<30:
-		return 4
-	}
-	return 8
-}
-
-// appendFrameVarint appends v, which must be at most maxVarint.
-func appendFrameVarint(b []byte, v uint64) []byte {
-	switch {
-	case v < 1<<6:
-		return append(b, byte(v))
-	case v < 1<<14:
-		return append(b, byte(v>>8)|0x40, byte(v))
-	case v < 1<<30:
-		return append(b, byte(v>>24)|0x80, byte(v>>16), byte(v>>8), byte(v))
-	}
-	return append(b, byte(v>>56)|0xc0, byte(v>>48), byte(v>>40), byte(v>>32),
-		byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
-}
+// maxVarint is the largest value a variable-length integer carries (RFC 9000,
+// Section 16); it bounds flow-control limits and error codes.
+const maxVarint = wire.MaxVarint
 
 // recvWindow is the receive side of flow control for a stream or the connection
 // (RFC 9000, Section 4.1): the limit we advertised and the window that limit is

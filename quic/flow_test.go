@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/peregrine-h3/peregrine/quic/internal/wire"
 )
 
 // TestSpanSetModel checks spanSet against a bitmap under random adds and subs.
@@ -81,9 +83,9 @@ func TestChunkQueue(t *testing.T) {
 
 func TestVarintRoundTrip(t *testing.T) {
 	for _, v := range []uint64{0, 63, 64, 16383, 16384, 1<<30 - 1, 1 << 30, maxVarint} {
-		b := appendFrameVarint(nil, v)
-		if len(b) != frameVarintLen(v) {
-			t.Errorf("%d: encoded %d bytes, frameVarintLen says %d", v, len(b), frameVarintLen(v))
+		b := wire.AppendVarint(nil, v)
+		if len(b) != wire.VarintLen(v) {
+			t.Errorf("%d: encoded %d bytes, frameVarintLen says %d", v, len(b), wire.VarintLen(v))
 		}
 		got, rest, err := readTestVarint(b)
 		if err != nil || got != v || len(rest) != 0 {

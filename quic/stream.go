@@ -213,11 +213,13 @@ func (s *Stream) Close() error {
 
 // CancelWrite abandons the send side: data not yet acknowledged is discarded and
 // RESET_STREAM with code is sent. Blocked and later Writes return a *StreamError.
-// It does nothing once the send side has ended.
+// It does nothing once the send side has ended. Codes above 2^62-1, which QUIC
+// cannot carry, are sent as 2^62-1.
 func (s *Stream) CancelWrite(code uint64) {
 	if !s.canSend {
 		return
 	}
+	code = min(code, maxVarint)
 	s.mu.Lock()
 	ok := s.connErr == nil && s.send.startReset(code, &StreamError{StreamID: s.id, Code: code})
 	s.mu.Unlock()
@@ -230,10 +232,12 @@ func (s *Stream) CancelWrite(code uint64) {
 // CancelRead abandons the receive side: buffered data is discarded, later data
 // is dropped and STOP_SENDING with code asks the peer to stop. Blocked and later
 // Reads return a *StreamError. It does nothing once the receive side has ended.
+// Codes above 2^62-1 are sent as 2^62-1.
 func (s *Stream) CancelRead(code uint64) {
 	if !s.canRecv {
 		return
 	}
+	code = min(code, maxVarint)
 	s.mu.Lock()
 	ok := s.connErr == nil && s.recv.stop(code)
 	credit := s.recv.takeCredit()

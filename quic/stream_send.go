@@ -3,6 +3,8 @@ package quic
 import (
 	"slices"
 	"time"
+
+	"github.com/peregrine-h3/peregrine/quic/internal/wire"
 )
 
 // Send buffer bounds. A stream buffers at most the peer's current stream window
@@ -159,16 +161,16 @@ func (t *sendState) onLost(off, n uint64, fin bool) {
 // returns the extended b, the bytes carried and whether a frame was appended.
 func (t *sendState) appendData(b []byte, limit int, id int64, off, maxN uint64) (
 	[]byte, uint64, bool, bool) {
-	hdr := 1 + frameVarintLen(uint64(id))
+	hdr := 1 + wire.VarintLen(uint64(id))
 	if off > 0 {
-		hdr += frameVarintLen(off)
+		hdr += wire.VarintLen(off)
 	}
 	space := limit - len(b) - hdr
 	if space < 2 {
 		return b, 0, false, false
 	}
 	n := min(maxN, uint64(space))
-	n = min(maxN, uint64(space-frameVarintLen(n)))
+	n = min(maxN, uint64(space-wire.VarintLen(n)))
 	if n == 0 && maxN > 0 {
 		return b, 0, false, false
 	}
@@ -182,11 +184,11 @@ func (t *sendState) appendData(b []byte, limit int, id int64, off, maxN uint64) 
 		t.finSent = true
 	}
 	b = append(b, typ)
-	b = appendFrameVarint(b, uint64(id))
+	b = wire.AppendVarint(b, uint64(id))
 	if off > 0 {
-		b = appendFrameVarint(b, off)
+		b = wire.AppendVarint(b, off)
 	}
-	b = appendFrameVarint(b, n)
+	b = wire.AppendVarint(b, n)
 	start := len(b)
 	b = slices.Grow(b, int(n))[:start+int(n)]
 	t.buf.read(off, b[start:])
@@ -246,21 +248,22 @@ func (s *Stream) appendSendControl(b []byte, limit int, recs []streamFrameRecord
 	t := &s.send
 	id := uint64(s.id)
 	if t.reset == resetPending {
-		size := 1 + frameVarintLen(id) + frameVarintLen(t.resetCode) + frameVarintLen(t.finalSize)
+		size := 1 + wire.VarintLen(id) + wire.VarintLen(t.resetCode) + wire.VarintLen(t.finalSize)
 		if limit-len(b) >= size {
-			b = append(b, 0x04) // RESET_STREAM, RFC 9000, Section 19.4
-			b = appendFrameVarint(b, id)
-			b = appendFrameVarint(b, t.resetCode)
-			b = appendFrameVarint(b, t.finalSize)
+			b = append(b, byte(wire.FrameTypeResetStream)) // RESET_STREAM, RFC 9000, Section 19.4
+			b = wire.AppendVarint(b, id)
+			b = wire.AppendVarint(b, t.resetCode)
+			b = wire.AppendVarint(b, t.finalSize)
 			t.reset = resetSent
 			recs = append(recs, streamFrameRecord{id: s.id, kind: recResetStream})
 		}
 	}
 	if t.blockedPending && t.reset == resetNone {
-		if limit-len(b) >= 1+frameVarintLen(id)+frameVarintLen(t.blockedAt) {
-			b = append(b, 0x15) // STREAM_DATA_BLOCKED, RFC 9000, Section 19.13
-			b = appendFrameVarint(b, id)
-			b = appendFrameVarint(b, t.blockedAt)
+		if limit-len(b) >= 1+wire.VarintLen(id)+wire.VarintLen(t.blockedAt) {
+			// STREAM_DATA_BLOCKED, RFC 9000, Section 19.13.
+			b = append(b, byte(wire.FrameTypeStreamDataBlocked))
+			b = wire.AppendVarint(b, id)
+			b = wire.AppendVarint(b, t.blockedAt)
 			t.blockedPending = false
 			recs = append(recs, streamFrameRecord{id: s.id, off: t.blockedAt,
 				kind: recStreamDataBlocked})
@@ -277,16 +280,16 @@ func (s *Stream) appendRecvControl(b []byte, limit int, now time.Time, rtt time.
 	r := &s.recv
 	id := uint64(s.id)
 	if r.stopPending {
-		if limit-len(b) >= 1+frameVarintLen(id)+frameVarintLen(r.stopCode) {
-			b = append(b, 0x05) // STOP_SENDING, RFC 9000, Section 19.5
-			b = appendFrameVarint(b, id)
-			b = appendFrameVarint(b, r.stopCode)
+		if limit-len(b) >= 1+wire.VarintLen(id)+wire.VarintLen(r.stopCode) {
+			b = append(b, byte(wire.FrameTypeStopSending)) // STOP_SENDING, RFC 9000, Section 19.5
+			b = wire.AppendVarint(b, id)
+			b = wire.AppendVarint(b, r.stopCode)
 			r.stopPending = false
 			recs = append(recs, streamFrameRecord{id: s.id, kind: recStopSending})
 		}
 	}
 	var grown uint64
-	if r.wantLimitUpdate() && limit-len(b) >= 1+frameVarintLen(id)+8 {
+	if r.wantLimitUpdate() && limit-len(b) >= 1+wire.VarintLen(id)+8 {
 		if r.win.wantUpdate(r.readOff) {
 			old := r.win.window
 			r.win.update(r.readOff, now, rtt)
@@ -294,9 +297,9 @@ func (s *Stream) appendRecvControl(b []byte, limit int, now time.Time, rtt time.
 				grown = r.win.window
 			}
 		}
-		b = append(b, 0x11) // MAX_STREAM_DATA, RFC 9000, Section 19.10
-		b = appendFrameVarint(b, id)
-		b = appendFrameVarint(b, r.win.limit)
+		b = append(b, byte(wire.FrameTypeMaxStreamData)) // MAX_STREAM_DATA, RFC 9000, Section 19.10
+		b = wire.AppendVarint(b, id)
+		b = wire.AppendVarint(b, r.win.limit)
 		r.sendLimit = false
 		recs = append(recs, streamFrameRecord{id: s.id, kind: recMaxStreamData})
 	}

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/peregrine-h3/peregrine/quic/internal/wire"
 )
 
 // streamLimits are stream-related transport parameters (RFC 9000, Section 18.2):
@@ -662,12 +664,14 @@ func (ss *streamsState) appendConnFrames(b []byte, limit int, now time.Time,
 			ss.connLimit.Store(ss.connWin.limit)
 			ss.connHalf.Store(ss.connWin.window / 2)
 		}
-		b = appendFrameVarint(append(b, 0x10), ss.connWin.limit) // MAX_DATA, Section 19.9
+		// MAX_DATA, RFC 9000, Section 19.9.
+		b = wire.AppendVarint(append(b, byte(wire.FrameTypeMaxData)), ss.connWin.limit)
 		ss.maxDataLost = false
 		recs = append(recs, streamFrameRecord{kind: recMaxData})
 	}
 	if ss.dataBlockedPending && limit-len(b) >= 9 {
-		b = appendFrameVarint(append(b, 0x14), ss.dataBlockedAt) // DATA_BLOCKED, 19.12
+		// DATA_BLOCKED, RFC 9000, Section 19.12.
+		b = wire.AppendVarint(append(b, byte(wire.FrameTypeDataBlocked)), ss.dataBlockedAt)
 		ss.dataBlockedPending = false
 		recs = append(recs, streamFrameRecord{off: ss.dataBlockedAt, kind: recDataBlocked})
 	}
@@ -678,7 +682,8 @@ func (ss *streamsState) appendConnFrames(b []byte, limit int, now time.Time,
 		r := &ss.rem[d]
 		if r.limitPending && limit-len(b) >= 9 {
 			// MAX_STREAMS, RFC 9000, Section 19.11.
-			b = appendFrameVarint(append(b, 0x12+byte(d)), r.limit)
+			b = append(b, byte(wire.FrameTypeMaxStreamsBidi)+byte(d))
+			b = wire.AppendVarint(b, r.limit)
 			r.limitPending = false
 			recs = append(recs, streamFrameRecord{kind: recMaxStreamsBidi + uint8(d)})
 		}
@@ -687,7 +692,8 @@ func (ss *streamsState) appendConnFrames(b []byte, limit int, now time.Time,
 		l := &ss.loc[d]
 		if l.blockedPending && limit-len(b) >= 9 {
 			// STREAMS_BLOCKED, RFC 9000, Section 19.14.
-			b = appendFrameVarint(append(b, 0x16+byte(d)), l.blockedAt)
+			b = append(b, byte(wire.FrameTypeStreamsBlockedBidi)+byte(d))
+			b = wire.AppendVarint(b, l.blockedAt)
 			l.blockedPending = false
 			recs = append(recs, streamFrameRecord{off: l.blockedAt,
 				kind: recStreamsBlockedBidi + uint8(d)})

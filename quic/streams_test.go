@@ -1,10 +1,18 @@
 package quic
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"os"
 	"testing"
 	"time"
+
+	"github.com/peregrine-h3/peregrine/quic/internal/wire"
 )
 
 // testFrame is a decoded stream-related frame, for assertions on what
@@ -186,6 +194,14 @@ func (p *testPipe) send(src *streamsState, size int) []streamFrameRecord {
 	if len(p.frames) != len(p.recs) {
 		p.t.Fatalf("%d frames but %d records", len(p.frames), len(p.recs))
 	}
+	// The frames must also decode with the wire package's parser.
+	for b, i := p.buf, 0; len(b) > 0; i++ {
+		f, n, err := wire.ParseFrame(b, nil)
+		if err != nil || byte(f.Type())&^7 != p.frames[i].typ&^7 {
+			p.t.Fatalf("wire.ParseFrame of frame %d (%v): %v, %v", i, p.frames[i], f, err)
+		}
+		b = b[n:]
+	}
 	return p.recs
 }
 
@@ -224,4 +240,406 @@ func transportCode(t testing.TB, err error) TransportErrorCode {
 		t.Fatalf("got error %v, want a *TransportError", err)
 	}
 	return te.Code
+}
+
+// TestOpenAtPeerLimit checks that open blocks at the peer's MAX_STREAMS, sends
+// STREAMS_BLOCKED, honours ctx, and resumes on MAX_STREAMS.
+func TestOpenAtPeerLimit(t *testing.T) {
+	peer := testLimits()
+	peer.maxStreamsBidi = 2
+	ss, _ := newTestStreams(true, testLimits(), peer)
+	for i := range int64(2) {
+		s, err := ss.open(t.Context(), true)
+		must(t, err)
+		if s.ID() != i*4 {
+			t.Fatalf("stream %d has ID %d, want %d", i, s.ID(), i*4)
+		}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Millisecond)
+	defer cancel()
+	if _, err := ss.open(ctx, true); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("open at the limit: %v, want the context's error", err)
+	}
+	p := newTestPipe(t)
+	p.send(ss, 1350)
+	if len(p.frames) != 1 || p.frames[0].typ != 0x16 || p.frames[0].val != 2 {
+		t.Fatalf("frames %v, want STREAMS_BLOCKED(bidi) 2", p.frames)
+	}
+	got := make(chan int64, 1)
+	go func() {
+		s, err := ss.open(context.Background(), true)
+		if err != nil {
+			got <- -1
+			return
+		}
+		got <- s.ID()
+	}()
+	time.Sleep(5 * time.Millisecond)
+	must(t, ss.handleMaxStreams(true, 3))
+	select {
+	case id := <-got:
+		if id != 8 {
+			t.Fatalf("opened stream %d, want 8", id)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("open still blocked after MAX_STREAMS")
+	}
+	// Uni streams have their own limit and IDs.
+	s, err := ss.open(t.Context(), false)
+	must(t, err)
+	if s.ID() != 2 {
+		t.Fatalf("first uni stream has ID %d, want 2", s.ID())
+	}
+	if _, err := s.Read(make([]byte, 1)); err == nil {
+		t.Fatal("Read on a send-only stream succeeded")
+	}
+}
+
+// TestImplicitPeerStreams checks that a frame for a peer stream opens every
+// lower-numbered one, in order (RFC 9000, Section 3.2).
+func TestImplicitPeerStreams(t *testing.T) {
+	ss, _ := newTestStreams(false, testLimits(), testLimits())
+	must(t, ss.handleStream(8, 0, []byte("x"), false)) // client bidi stream 2
+	must(t, ss.handleStream(6, 0, []byte("y"), false)) // client uni stream 1
+	for _, want := range []int64{0, 4, 8} {
+		s, err := ss.accept(t.Context(), true)
+		must(t, err)
+		if s.ID() != want {
+			t.Fatalf("accepted %d, want %d", s.ID(), want)
+		}
+	}
+	for _, want := range []int64{2, 6} {
+		s, err := ss.accept(t.Context(), false)
+		must(t, err)
+		if s.ID() != want {
+			t.Fatalf("accepted uni %d, want %d", s.ID(), want)
+		}
+		if _, err := s.Write([]byte("x")); err == nil {
+			t.Fatal("Write on a receive-only stream succeeded")
+		}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Millisecond)
+	defer cancel()
+	if _, err := ss.accept(ctx, true); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("accept with no stream: %v", err)
+	}
+}
+
+// TestMaxStreamsRenewed closes peer streams in both directions and checks that
+// their state is freed and MAX_STREAMS keeps the peer at the configured count.
+func TestMaxStreamsRenewed(t *testing.T) {
+	l := testLimits()
+	l.maxStreamsBidi = 2
+	ss, _ := newTestStreams(false, l, testLimits())
+	p := newTestPipe(t)
+	for i := range int64(2) {
+		must(t, ss.handleStream(i*4, 0, []byte("req"), true))
+		s, err := ss.accept(t.Context(), true)
+		must(t, err)
+		if b, err := io.ReadAll(s); string(b) != "req" || err != nil {
+			t.Fatalf("ReadAll: %q %v", b, err)
+		}
+		_, err = s.Write([]byte("resp"))
+		must(t, err)
+		must(t, s.Close())
+		for _, r := range p.send(ss, 1350) {
+			ss.onAcked(r)
+		}
+		select {
+		case <-s.Context().Done():
+		default:
+			t.Fatalf("stream %d context not done after both directions ended", s.ID())
+		}
+	}
+	var maxStreams uint64
+	for range 3 {
+		p.send(ss, 1350)
+		for _, f := range p.frames {
+			if f.typ == 0x12 {
+				maxStreams = max(maxStreams, f.val)
+			}
+		}
+	}
+	if maxStreams != 4 {
+		t.Fatalf("MAX_STREAMS %d, want 4", maxStreams)
+	}
+	ss.mu.Lock()
+	n := len(ss.streams)
+	ss.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d streams still in the map", n)
+	}
+	must(t, ss.handleStream(12, 0, []byte("x"), false))
+	err := ss.handleStream(16, 0, []byte("x"), false)
+	if got := transportCode(t, err); got != errCodeStreamLimit {
+		t.Fatalf("stream beyond renewed limit: %v", err)
+	}
+	// Late frames for a freed stream are ignored.
+	must(t, ss.handleStream(0, 0, []byte("req"), true))
+}
+
+// TestWindowUpdates reads half of a stream's window and checks MAX_STREAM_DATA
+// and MAX_DATA, and their regeneration with the newest value after loss.
+func TestWindowUpdates(t *testing.T) {
+	l := testLimits()
+	l.maxData = 64 << 10
+	l.maxStreamDataBidiRemote = 64 << 10
+	ss, _ := newTestStreams(true, l, testLimits())
+	id := peerBidi(0)
+	must(t, ss.handleStream(id, 0, make([]byte, 60<<10), false))
+	s, err := ss.accept(t.Context(), true)
+	must(t, err)
+	p := newTestPipe(t)
+	if p.send(ss, 1350); len(p.frames) != 0 {
+		t.Fatalf("frames %v before reading", p.frames)
+	}
+	buf := make([]byte, 40<<10)
+	if n, err := s.Read(buf); n != len(buf) || err != nil {
+		t.Fatalf("Read: %d %v", n, err)
+	}
+	recs := append([]streamFrameRecord(nil), p.send(ss, 1350)...)
+	want := map[byte]uint64{0x10: 40<<10 + 64<<10, 0x11: 40<<10 + 64<<10}
+	checkFrames := func(stage string) {
+		t.Helper()
+		if len(p.frames) != 2 {
+			t.Fatalf("%s: frames %v, want MAX_DATA and MAX_STREAM_DATA", stage, p.frames)
+		}
+		for _, f := range p.frames {
+			if want[f.typ] != f.val {
+				t.Fatalf("%s: frame %v, want value %d", stage, f, want[f.typ])
+			}
+		}
+	}
+	checkFrames("first")
+	// More is read before the loss is detected: the resent frames carry the
+	// limits as they were sent (no new half-window consumed yet).
+	if n, err := s.Read(buf[:10<<10]); n != 10<<10 || err != nil {
+		t.Fatalf("Read: %d %v", n, err)
+	}
+	for _, r := range recs {
+		ss.onLost(r)
+	}
+	p.send(ss, 1350)
+	checkFrames("after loss")
+	if p.send(ss, 1350); len(p.frames) != 0 {
+		t.Fatalf("frames %v with nothing due", p.frames)
+	}
+}
+
+// TestStreamWindowAutoTune streams data through a pipe with the reader keeping
+// up within a round trip, and checks the window grows to the ceiling.
+func TestStreamWindowAutoTune(t *testing.T) {
+	l := testLimits()
+	l.maxStreamDataBidiLocal = 16 << 10
+	l.maxStreamWindow = 128 << 10
+	client, _ := newTestStreams(true, l, l)
+	server, _ := newTestStreams(false, l, l)
+	p := newTestPipe(t)
+	cs, err := client.open(t.Context(), true)
+	must(t, err)
+	_, err = cs.Write([]byte("go"))
+	must(t, err)
+	p.transfer(client, server, false)
+	ss, err := server.accept(t.Context(), true)
+	must(t, err)
+	buf := make([]byte, 64<<10)
+	_, err = ss.Read(buf)
+	must(t, err)
+	must(t, cs.SetReadDeadline(time.Unix(1, 0))) // Read returns at once when empty
+	for range 200 {
+		_, err := ss.Write(make([]byte, 4<<10))
+		must(t, err)
+		for p.transfer(server, client, false) {
+		}
+		for {
+			_, err := cs.Read(buf)
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				break
+			}
+			must(t, err)
+		}
+		p.now = p.now.Add(p.rtt / 8)
+		for p.transfer(client, server, false) {
+		}
+	}
+	cs.mu.Lock()
+	window := cs.recv.win.window
+	cs.mu.Unlock()
+	if window != 128<<10 {
+		t.Fatalf("window %d after fast reads, want the ceiling %d", window, 128<<10)
+	}
+	if client.connWin.window < window+window/2 {
+		t.Fatalf("connection window %d below 1.5 stream windows", client.connWin.window)
+	}
+}
+
+// TestCloseAll checks that closeAll unblocks Read, Write, open and accept with the
+// connection's error, which matches net.ErrClosed for a local close.
+func TestCloseAll(t *testing.T) {
+	peer := testLimits()
+	peer.maxStreamsBidi = 1
+	peer.maxStreamDataBidiRemote = 10
+	ss, s := openTestStream(t, testLimits(), peer)
+	_, err := s.Write(make([]byte, minSendBuffer))
+	must(t, err)
+	must(t, ss.handleStream(peerBidi(0), 0, []byte("x"), true))
+	done, err := ss.accept(t.Context(), true)
+	must(t, err)
+	errs := make(chan error, 4)
+	go func() { _, err := s.Read(make([]byte, 1)); errs <- err }()
+	go func() { _, err := s.Write([]byte("x")); errs <- err }()
+	go func() { _, err := ss.open(context.Background(), true); errs <- err }()
+	go func() { _, err := ss.accept(context.Background(), false); errs <- err }()
+	time.Sleep(10 * time.Millisecond)
+	closeErr := &ApplicationError{Code: 3}
+	ss.closeAll(closeErr)
+	for range 4 {
+		select {
+		case err := <-errs:
+			if err != closeErr || !errors.Is(err, net.ErrClosed) {
+				t.Fatalf("blocked call returned %v, want %v", err, closeErr)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("a call stayed blocked after closeAll")
+		}
+	}
+	select {
+	case <-s.Context().Done():
+	default:
+		t.Fatal("stream context not done after closeAll")
+	}
+	// A stream whose data all arrived can still be read to the end.
+	if b, err := io.ReadAll(done); string(b) != "x" || err != nil {
+		t.Fatalf("ReadAll after closeAll: %q %v", b, err)
+	}
+	if _, err := ss.open(t.Context(), false); err != closeErr {
+		t.Fatalf("open after closeAll: %v", err)
+	}
+}
+
+// TestReadDeadline checks os.ErrDeadlineExceeded from a blocked Read and that
+// moving the deadline wakes it.
+func TestReadDeadline(t *testing.T) {
+	_, s := openTestStream(t, testLimits(), testLimits())
+	must(t, s.SetReadDeadline(time.Now().Add(10*time.Millisecond)))
+	if _, err := s.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Read: %v, want deadline exceeded", err)
+	}
+	must(t, s.SetReadDeadline(time.Time{}))
+	errs := make(chan error, 1)
+	go func() { _, err := s.Read(make([]byte, 1)); errs <- err }()
+	time.Sleep(5 * time.Millisecond)
+	must(t, s.SetDeadline(time.Now().Add(-time.Second)))
+	select {
+	case err := <-errs:
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("Read: %v, want deadline exceeded", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Read not woken by a deadline in the past")
+	}
+}
+
+// TestCancelRead checks STOP_SENDING, the error Read returns, and that data
+// arriving later returns its connection credit.
+func TestCancelRead(t *testing.T) {
+	ss, _ := newTestStreams(true, testLimits(), testLimits())
+	id := peerBidi(0)
+	must(t, ss.handleStream(id, 0, make([]byte, 1000), false))
+	s, err := ss.accept(t.Context(), true)
+	must(t, err)
+	s.CancelRead(5)
+	var se *StreamError
+	if _, err := s.Read(make([]byte, 1)); !errors.As(err, &se) || se.Remote || se.Code != 5 {
+		t.Fatalf("Read after CancelRead: %v", err)
+	}
+	p := newTestPipe(t)
+	recs := p.send(ss, 1350)
+	if len(p.frames) != 1 || p.frames[0].typ != 0x05 || p.frames[0].code != 5 {
+		t.Fatalf("frames %v, want STOP_SENDING 5", p.frames)
+	}
+	ss.onLost(recs[0])
+	p.send(ss, 1350)
+	if len(p.frames) != 1 || p.frames[0].typ != 0x05 {
+		t.Fatalf("frames after loss %v, want STOP_SENDING again", p.frames)
+	}
+	must(t, ss.handleStream(id, 1000, make([]byte, 500), false))
+	if got := ss.consumed.Load(); got != 1500 {
+		t.Fatalf("consumed %d, want 1500 (discarded bytes count)", got)
+	}
+}
+
+// TestPipeTransferLossy sends data both ways between two stream sets over a
+// lossy in-memory pipe and checks every byte, and that all state is freed.
+func TestPipeTransferLossy(t *testing.T) {
+	l := testLimits()
+	l.maxStreamDataBidiLocal = 32 << 10
+	l.maxStreamDataBidiRemote = 32 << 10
+	l.maxData = 64 << 10
+	client, _ := newTestStreams(true, l, l)
+	server, _ := newTestStreams(false, l, l)
+	rng := rand.New(rand.NewPCG(3, 4))
+	req := make([]byte, 300<<10)
+	for i := range req {
+		req[i] = byte(rng.Uint32())
+	}
+	cs, err := client.open(t.Context(), true)
+	must(t, err)
+	p := newTestPipe(t)
+	var got []byte
+	var ss *Stream
+	written := 0
+	buf := make([]byte, 8<<10)
+	for i := 0; i < 20000 && (ss == nil || len(got) < len(req)); i++ {
+		if written < len(req) {
+			n, err := cs.Write(req[written:min(written+4096, len(req))])
+			must(t, err)
+			if written += n; written == len(req) {
+				must(t, cs.Close())
+			}
+		}
+		p.transfer(client, server, rng.IntN(10) == 0)
+		p.transfer(server, client, rng.IntN(10) == 0)
+		if ss == nil {
+			ctx, cancel := context.WithTimeout(t.Context(), time.Millisecond)
+			ss, _ = server.accept(ctx, true)
+			cancel()
+			if ss != nil {
+				must(t, ss.SetReadDeadline(time.Unix(1, 0)))
+			}
+			continue
+		}
+		n, err := ss.Read(buf)
+		got = append(got, buf[:n]...)
+		if err == io.EOF {
+			break
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			must(t, err)
+		}
+	}
+	if !bytes.Equal(got, req) {
+		t.Fatalf("received %d bytes, differ from the %d sent", len(got), len(req))
+	}
+	must(t, ss.Close())
+	for range 100 {
+		p.transfer(server, client, false)
+		p.transfer(client, server, false)
+	}
+	must(t, cs.SetReadDeadline(time.Unix(1, 0)))
+	if n, err := cs.Read(buf); n != 0 || err != io.EOF {
+		t.Fatalf("client Read: %d %v, want EOF", n, err)
+	}
+	for range 10 {
+		p.transfer(server, client, false)
+		p.transfer(client, server, false)
+	}
+	for _, x := range []*streamsState{client, server} {
+		x.mu.Lock()
+		n := len(x.streams)
+		x.mu.Unlock()
+		if n != 0 {
+			t.Fatalf("%d streams left in a set after both sides finished", n)
+		}
+	}
 }
