@@ -97,6 +97,7 @@ func FuzzSealOpen(f *testing.F) {
 		for len(pkt) < 5+4 {
 			pkt = append(pkt, 0)
 		}
+		pkt = withTagRoom(pkt)
 		want := append([]byte(nil), pkt...)
 		k := keys[int(which)%len(keys)]
 		sealed, err := k.Seal(pkt, 2, 4, pn)

@@ -107,7 +107,8 @@ func TestSealArguments(t *testing.T) {
 		{"huge pn offset 2", base, math.MaxInt, 2, 0x1234, ErrBadArgument},
 	}
 	for _, tt := range tests {
-		pkt := append([]byte(nil), tt.pkt...) // cap == len: Seal must grow it
+		pkt := make([]byte, len(tt.pkt), len(tt.pkt)+TagLen)
+		copy(pkt, tt.pkt)
 		orig := append([]byte(nil), pkt...)
 		out, err := client.Seal(pkt, tt.pnOffset, tt.pnLen, tt.pn)
 		if !errors.Is(err, tt.want) {
@@ -120,9 +121,20 @@ func TestSealArguments(t *testing.T) {
 			}
 			continue
 		}
-		if len(out) != len(orig)+TagLen {
-			t.Errorf("%s: sealed length %d, want %d", tt.name, len(out), len(orig)+TagLen)
+		if len(out) != len(orig)+TagLen || &out[0] != &pkt[0] {
+			t.Errorf("%s: sealed length %d (want %d) or not in place", tt.name, len(out),
+				len(orig)+TagLen)
 		}
+	}
+
+	// Without spare capacity for the tag Seal must refuse, not copy.
+	pkt := make([]byte, len(base), len(base)+TagLen-1)
+	copy(pkt, base)
+	if _, err := client.Seal(pkt, 9, 2, 0x1234); !errors.Is(err, ErrNoTagRoom) {
+		t.Errorf("Seal without room for the tag: %v, want ErrNoTagRoom", err)
+	}
+	if !bytes.Equal(pkt, base) {
+		t.Error("refused Seal changed the packet")
 	}
 }
 

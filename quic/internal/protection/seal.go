@@ -9,8 +9,10 @@ import "encoding/binary"
 // payload. The header ends with the truncated packet number of pnLen bytes
 // (1 to 4) at pnOffset, which must agree with pn and with the first byte's
 // Packet Number Length bits, and its Length field, if any, already counts the
-// TagLen bytes of the tag. pn is the full packet number. If cap(pkt) leaves
-// room for the tag no memory is allocated; otherwise a larger copy is made.
+// TagLen bytes of the tag. pn is the full packet number. The tag is written
+// in the capacity of pkt after len(pkt), so the result always aliases pkt and
+// nothing is allocated; without TagLen bytes of spare capacity Seal fails with
+// ErrNoTagRoom.
 //
 // The packet must be long enough for the header protection sample: the
 // packet number and payload together at least 4 bytes (RFC 9001,
@@ -28,10 +30,10 @@ func (k *Keys) Seal(pkt []byte, pnOffset, pnLen int, pn int64) ([]byte, error) {
 	if len(pkt)+TagLen < pnOffset+4+SampleLen {
 		return nil, ErrPacketTooShort
 	}
+	// Sealing into a new buffer would leave plaintext in the caller's one,
+	// which a caller ignoring the result could then send.
 	if cap(pkt)-len(pkt) < TagLen {
-		grown := make([]byte, len(pkt), len(pkt)+TagLen)
-		copy(grown, pkt)
-		pkt = grown
+		return nil, ErrNoTagRoom
 	}
 
 	k.setNonce(pn)

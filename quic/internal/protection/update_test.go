@@ -42,7 +42,7 @@ func shortPacket(pn int64, payload []byte) (pkt []byte, pnOffset, pnLen int) {
 	for len(pkt) < 9+4 {
 		pkt = append(pkt, 0)
 	}
-	return pkt, 9, 2
+	return withTagRoom(pkt), 9, 2
 }
 
 // transfer seals a packet with pn and payload at from and opens it at to,

@@ -25,6 +25,20 @@ func unhex(s string) []byte {
 	return b
 }
 
+// withTagRoom returns a copy of the concatenated parts with TagLen bytes of
+// spare capacity, as Seal requires.
+func withTagRoom(parts ...[]byte) []byte {
+	var n int
+	for _, p := range parts {
+		n += len(p)
+	}
+	b := make([]byte, 0, n+TagLen)
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	return b
+}
+
 func readVector(t testing.TB, name string) []byte {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(vectorDir, name))
@@ -155,7 +169,7 @@ func TestInitialVectors(t *testing.T) {
 			pnLen := int(tc.header[0]&3) + 1
 			pnOffset := len(tc.header) - pnLen
 
-			pkt := append(append([]byte(nil), tc.header...), tc.payload...)
+			pkt := withTagRoom(tc.header, tc.payload)
 			got, err := k.Seal(pkt, pnOffset, pnLen, tc.pn)
 			if err != nil {
 				t.Fatalf("Seal: %v", err)
@@ -224,7 +238,7 @@ func TestChaCha20ShortHeaderVectors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			pkt := append(append([]byte(nil), header...), payload...)
+			pkt := withTagRoom(header, payload)
 			got, err := k.Seal(pkt, 1, 3, chachaPN)
 			if err != nil {
 				t.Fatalf("Seal: %v", err)
