@@ -29,11 +29,12 @@ func testCertificate(t testing.TB) (tls.Certificate, *x509.CertPool) {
 			panic(err)
 		}
 		tmpl := &x509.Certificate{
-			SerialNumber:          big.NewInt(1),
-			Subject:               pkix.Name{CommonName: "localhost"},
-			DNSNames:              []string{"localhost"},
-			NotBefore:             time.Now().Add(-time.Hour),
-			NotAfter:              time.Now().Add(24 * time.Hour),
+			SerialNumber: big.NewInt(1),
+			Subject:      pkix.Name{CommonName: "localhost"},
+			DNSNames:     []string{"localhost"},
+			// Valid in real time and in synctest bubbles (which start in 2000).
+			NotBefore:             time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC),
+			NotAfter:              time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC),
 			KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 			ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 			BasicConstraintsValid: true,

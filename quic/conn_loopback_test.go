@@ -1,8 +1,11 @@
 package quic
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"testing"
 	"time"
@@ -110,4 +113,80 @@ func TestLoopbackDatagramEcho(t *testing.T) {
 		}
 	}
 	t.Fatal("no datagram echoed")
+}
+
+func TestLoopback200Streams(t *testing.T) {
+	srv, cli := loopbackPair(t, func(s, c *Config) {
+		s.MaxBidiRemoteStreams = 250
+	})
+	const streams = 200
+	const size = 20 << 10
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// Server: echo every stream.
+	go func() {
+		for {
+			s, err := srv.AcceptStream(ctx)
+			if err != nil {
+				return
+			}
+			go func() {
+				buf := make([]byte, 4096)
+				for {
+					n, err := s.Read(buf)
+					if n > 0 {
+						if _, werr := s.Write(buf[:n]); werr != nil {
+							return
+						}
+					}
+					if err != nil {
+						s.Close()
+						return
+					}
+				}
+			}()
+		}
+	}()
+	errs := make(chan error, streams)
+	for i := 0; i < streams; i++ {
+		go func(i int) {
+			errs <- echoStream(ctx, cli, i, size)
+		}(i)
+	}
+	for i := 0; i < streams; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// echoStream writes a pattern on a new stream and checks the echo.
+func echoStream(ctx context.Context, c *Conn, seed, size int) error {
+	s, err := c.OpenStream(ctx)
+	if err != nil {
+		return err
+	}
+	want := make([]byte, size)
+	for j := range want {
+		want[j] = byte(seed*7 + j)
+	}
+	werr := make(chan error, 1)
+	go func() {
+		_, err := s.Write(want)
+		if err == nil {
+			err = s.Close()
+		}
+		werr <- err
+	}()
+	got, err := io.ReadAll(s)
+	if err != nil {
+		return fmt.Errorf("stream %d read: %w", seed, err)
+	}
+	if err := <-werr; err != nil {
+		return fmt.Errorf("stream %d write: %w", seed, err)
+	}
+	if !bytes.Equal(got, want) {
+		return fmt.Errorf("stream %d: got %d bytes, want %d, data differs", seed, len(got), size)
+	}
+	return nil
 }

@@ -109,6 +109,7 @@ func (c *Conn) installKeys(level tls.QUICEncryptionLevel, suite uint16, secret [
 		}
 		if write {
 			s.spaces[handshakeSpace].seal = k
+			s.loss.det.SetHandshakeKeysAvailable()
 		} else {
 			s.spaces[handshakeSpace].open = k
 		}
@@ -168,6 +169,7 @@ func (c *Conn) confirmHandshake() {
 	}
 	s.handshakeConfirmed = true
 	c.discardSpace(handshakeSpace)
+	s.loss.det.SetHandshakeConfirmed()
 	if !c.isClient {
 		// The client's retransmitted Initials are no longer expected.
 		c.ep.removeID(s.ids.origDCID, c)
