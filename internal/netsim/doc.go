@@ -4,10 +4,11 @@
 // (10.0.0.1:443, 10.0.0.2:443, ... unless the test picks one) that never
 // touches a real socket. Every ordered pair of addresses has a Link that
 // carries datagrams in one direction and applies an Impairment: a fixed delay
-// plus jitter, random loss, reordering, duplication, corruption (one byte
-// flipped), a bandwidth limit with a bounded drop-tail queue, and ECN
-// marking (random or above a queue threshold) or bleaching. Each Link
-// draws its random numbers from its own math/rand/v2 PCG source seeded from
+// plus jitter, random loss (independent or in bursts), reordering,
+// duplication, corruption (one byte flipped), a bandwidth limit with a bounded
+// drop-tail queue, and ECN marking (random or above a queue threshold) or
+// bleaching. A filter function can drop chosen datagrams. Each Link draws its
+// random numbers from its own math/rand/v2 PCG source seeded from
 // Config.Seed and the two addresses, so a test that sends the same datagrams
 // sees the same fate for them in every run. Impairments may be changed while
 // datagrams flow, for example to black-hole a path for a while.
@@ -33,8 +34,9 @@
 //   - No IP header beyond the ECN codepoint, so no TTL, DSCP or
 //     fragmentation; ECN goes through only the ...ECN methods, and the plain
 //     net.PacketConn methods send Not-ECT.
-//   - Jitter is uniform in [0, Jitter); there is no heavy-tailed or
-//     correlated (bursty, Gilbert-Elliott) loss or delay model.
+//   - Jitter is uniform in [0, Jitter) and independent per datagram; there
+//     is no heavy-tailed or correlated delay model. Bursty loss is the
+//     two-state Gilbert model, not the four-parameter Gilbert-Elliott one.
 //   - Bandwidth is a single serializer per Link; Links do not share a
 //     bottleneck, so two flows to one receiver do not compete.
 //   - Each datagram in flight is a fresh allocation, which suits tests but

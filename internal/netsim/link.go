@@ -16,8 +16,9 @@ type LinkStats struct {
 	Sent uint64
 	// Delivered counts datagrams placed in the receiving Endpoint's queue.
 	Delivered uint64
-	// Dropped counts every datagram that was not delivered: Lost, QueueDropped,
-	// and those that found no open Endpoint or a full receive queue.
+	// Dropped counts every datagram that was not delivered: Filtered, Lost,
+	// QueueDropped, and those that found no open Endpoint or a full receive
+	// queue.
 	Dropped uint64
 	// Lost counts datagrams dropped by the Loss probability.
 	Lost uint64
@@ -33,6 +34,8 @@ type LinkStats struct {
 	// MarkedCE counts ECN-capable datagrams whose codepoint the Link
 	// changed to CE.
 	MarkedCE uint64
+	// Filtered counts datagrams dropped by the filter of SetFilter.
+	Filtered uint64
 }
 
 // A Link carries datagrams from one address to another and impairs them.
@@ -53,6 +56,8 @@ type Link struct {
 	timer       *time.Timer
 	timerAt     time.Time // when timer fires; zero if it is not armed
 	stopped     bool
+	inBurst     bool                // the loss model is in its losing state
+	filter      func(b []byte) bool // drops the datagrams it returns true for
 }
 
 // datagram is one datagram in flight or queued at an Endpoint.
@@ -73,6 +78,17 @@ func newLink(n *Network, k linkKey, im Impairment) *Link {
 func (l *Link) SetImpairment(im Impairment) {
 	l.mu.Lock()
 	l.im = im
+	l.mu.Unlock()
+}
+
+// SetFilter makes the Link drop every datagram for which drop returns true,
+// before any other impairment applies; nil removes the filter. Tests use it
+// to drop chosen packets, such as the first server Initial. drop is called
+// with the Link locked, one datagram at a time in the order they are sent;
+// it must not keep b or call methods of the Link.
+func (l *Link) SetFilter(drop func(b []byte) bool) {
+	l.mu.Lock()
+	l.filter = drop
 	l.mu.Unlock()
 }
 
@@ -100,6 +116,11 @@ func (l *Link) send(b []byte, ecn uint8) {
 	}
 	l.stats.Sent++
 	im := l.im
+	if l.filter != nil && l.filter(b) {
+		l.stats.Filtered++
+		l.stats.Dropped++
+		return
+	}
 
 	backlog := l.backlog(now, &im)
 	depart, ok := l.serialize(now, len(b), &im)
@@ -108,7 +129,7 @@ func (l *Link) send(b []byte, ecn uint8) {
 		l.stats.Dropped++
 		return
 	}
-	if im.Loss > 0 && l.rng.Float64() < im.Loss {
+	if l.lose(&im) {
 		l.stats.Lost++
 		l.stats.Dropped++
 		return
@@ -141,6 +162,32 @@ func (l *Link) send(b []byte, ecn uint8) {
 		l.stats.Duplicated++
 		l.schedule(l.copyMaybeCorrupt(b, &im), ecn, arrival, now)
 	}
+}
+
+// lose decides whether the Link loses the next datagram. With LossBurst
+// above 1 it follows a two-state (Gilbert) model: in the losing state every
+// datagram is lost and each leaves it with probability 1/LossBurst; the
+// chance of entering it is chosen so that the long-run loss rate is Loss.
+// l.mu must be held.
+func (l *Link) lose(im *Impairment) bool {
+	switch {
+	case im.Loss <= 0:
+		l.inBurst = false
+		return false
+	case im.LossBurst <= 1 || im.Loss >= 1:
+		return l.rng.Float64() < im.Loss
+	}
+	if l.inBurst {
+		if l.rng.Float64() < 1/im.LossBurst {
+			l.inBurst = false
+		}
+	} else {
+		enter := min(1, im.Loss/(im.LossBurst*(1-im.Loss)))
+		if l.rng.Float64() < enter {
+			l.inBurst = true
+		}
+	}
+	return l.inBurst
 }
 
 // markECN applies the Impairment's ECN rules to a datagram that found backlog

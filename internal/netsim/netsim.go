@@ -35,6 +35,11 @@ type Impairment struct {
 	Jitter time.Duration
 	// Loss is the probability, from 0 to 1, that a datagram is dropped.
 	Loss float64
+	// LossBurst, if above 1, makes losses come in runs of this mean length
+	// (a Gilbert model) while the long-run loss rate stays Loss; at most
+	// LossBurst/(LossBurst+1) of the datagrams can then be lost. Zero or 1
+	// means each datagram is lost independently.
+	LossBurst float64
 	// Reorder is the probability that a datagram is held back by
 	// ReorderDelay, letting datagrams sent after it overtake it.
 	Reorder float64

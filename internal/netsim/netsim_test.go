@@ -684,3 +684,61 @@ func TestECNQueueThreshold(t *testing.T) {
 		}
 	})
 }
+
+func TestBurstLoss(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const total = 2 * count
+		_, a, b, l := pair(t, Config{Seed: 10, RecvQueue: total,
+			Default: Impairment{Loss: 0.05, LossBurst: 4}})
+		for i := range total {
+			send(t, a, b, i, 20)
+		}
+		settle(time.Millisecond)
+		s := l.Stats()
+		got := drain(t, b, s.Delivered)
+		// Measure the runs of missing ids.
+		runs, lost, next := 0, 0, 0
+		for _, g := range append(got, arrival{id: total}) {
+			if g.id > next {
+				runs++
+				lost += g.id - next
+			}
+			next = g.id + 1
+		}
+		within(t, "loss rate", float64(lost)/total, 0.035, 0.065)
+		t.Logf("lost %d in %d runs", lost, runs)
+		within(t, "mean burst length", float64(lost)/float64(runs), 3, 5)
+		if s.Lost != uint64(lost) {
+			t.Errorf("%d lost, stats say %d", lost, s.Lost)
+		}
+	})
+}
+
+func TestFilter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, a, b, l := pair(t, Config{})
+		// Drop the first two datagrams and any whose id is odd.
+		seen := 0
+		l.SetFilter(func(d []byte) bool {
+			seen++
+			return seen <= 2 || binary.BigEndian.Uint64(d)%2 == 1
+		})
+		for i := range 10 {
+			send(t, a, b, i, 8)
+		}
+		l.SetFilter(nil)
+		send(t, a, b, 11, 8)
+		settle(time.Millisecond)
+		s := l.Stats()
+		var ids []int
+		for _, g := range drain(t, b, s.Delivered) {
+			ids = append(ids, g.id)
+		}
+		if !slicesEqual(ids, []int{2, 4, 6, 8, 11}) {
+			t.Errorf("delivered %v, want [2 4 6 8 11]", ids)
+		}
+		if s.Filtered != 6 || s.Dropped != 6 {
+			t.Errorf("stats %+v, want 6 filtered", s)
+		}
+	})
+}
