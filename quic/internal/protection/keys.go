@@ -45,7 +45,7 @@ var (
 	ErrUnknownVersion   = errors.New("protection: unsupported QUIC version")
 	ErrBadSecret        = errors.New("protection: secret length does not match the suite's hash")
 	ErrBadArgument      = errors.New("protection: invalid argument")
-	ErrNoTagRoom        = errors.New("protection: no room for the AEAD tag in the packet's capacity")
+	ErrNoTagRoom        = errors.New("protection: no spare capacity for the AEAD tag")
 	ErrNoKeys           = errors.New("protection: keys not available")
 	ErrUpdatePending    = errors.New("protection: previous key update not yet answered by the peer")
 )

@@ -120,7 +120,13 @@ func testAppKeysUpdate(t *testing.T, version uint32, suite uint16) {
 		t.Fatal("client update not completed")
 	}
 
-	// A second update, initiated by the server this time.
+	testServerUpdate(t, client, server, msg)
+}
+
+// testServerUpdate continues testAppKeysUpdate once both sides are in phase
+// 1: the server initiates the next update, and old keys are discarded.
+func testServerUpdate(t *testing.T, client, server *AppKeys, msg []byte) {
+	t.Helper()
 	if err := server.InitiateUpdate(); err != nil {
 		t.Fatal(err)
 	}
