@@ -27,10 +27,11 @@
 //     not sensitive, not in the static table, not larger than three
 //     quarters of the table and not of a kind whose values seldom repeat
 //     (:path, content-length, date, etag and a few more) is inserted.
-//   - The encoder never emits Duplicate instructions and keeps no draining
-//     region (RFC 9204, Section 2.1.1.1), so on a connection with a long
-//     round trip an often-referenced old entry can stay pinned and keep new
-//     entries out until the peer acknowledges; fields then go as literals.
+//   - The encoder's draining region is fixed (the oldest quarter of the
+//     table once it is three quarters full). It duplicates an entry there
+//     when there is room, but with a small table and a long round trip the
+//     old copy stays referenced by unacknowledged sections for a while, and
+//     fields that need new entries go as literals until it can be evicted.
 //   - Cookies are always never-indexed literals. That protects them from
 //     the probing attack of RFC 9204, Section 7.1, but costs about 100 bytes
 //     a request on fb-req.qif compared with encoders that index them.

@@ -182,6 +182,7 @@ func (e *Encoder) EncodeSection(streamID uint64, fields []HeaderField,
 		streamID: streamID,
 		base:     e.table.insertCount(),
 		minRef:   noRef,
+		drain:    e.drainIndex(),
 	}
 	e.lines = e.lines[:0]
 	for i := range fields {
@@ -209,6 +210,7 @@ type encodeState struct {
 	base     uint64 // the Insert Count when the section started
 	ric      uint64 // one more than the newest entry referenced, or 0
 	minRef   uint64 // the oldest entry referenced, or noRef
+	drain    uint64 // entries below this absolute index are draining
 	// mayBlock is set once the section is known to be allowed to reference
 	// entries the peer has not acknowledged; checked tells that it was
 	// computed.

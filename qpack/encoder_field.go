@@ -13,11 +13,15 @@ func (e *Encoder) encodeField(s *encodeState, b []byte, f *HeaderField) []byte {
 		return e.appendLiteral(s, b, f, sensitive)
 	}
 	if abs, ok := e.byField[staticKey{f.Name, f.Value}]; ok {
-		// TODO: when the entry is among the oldest, referencing a
-		// Duplicate of it (RFC 9204, Section 4.3.4) would leave the old
-		// copy free to go; referencing it pins the oldest part of the
-		// table, and inserts fail until the peer acknowledges.
-		if e.canReference(s, abs) {
+		// Referencing one of the oldest entries would keep it, and so
+		// every insert, waiting for the peer's acknowledgment: refer to a
+		// fresh copy instead (RFC 9204, Section 2.1.1.1).
+		if abs < s.drain && e.mayBlock(s) {
+			if dup, ok := e.duplicate(s, abs); ok {
+				return e.appendIndexed(s, b, dup)
+			}
+		}
+		if abs >= s.drain && e.canReference(s, abs) {
 			return e.appendIndexed(s, b, abs)
 		}
 		// A second copy could not be referenced either until the peer
@@ -37,9 +41,12 @@ func (e *Encoder) canReference(s *encodeState, abs uint64) bool {
 	if e.table.entry(abs) == nil {
 		return false
 	}
-	if abs < e.knownReceived {
-		return true
-	}
+	return abs < e.knownReceived || e.mayBlock(s)
+}
+
+// mayBlock reports whether the section may reference entries the peer has
+// not acknowledged.
+func (e *Encoder) mayBlock(s *encodeState) bool {
 	if !s.checked {
 		s.mayBlock = e.streamMayBlock(s.streamID)
 		s.checked = true
@@ -95,7 +102,7 @@ func (e *Encoder) appendLiteral(s *encodeState, b []byte, f *HeaderField,
 		b = appendInt(b, 0x50|never, 4, uint64(idx))
 		return appendString(b, 0, 7, f.Value, e.huff)
 	}
-	if abs, ok := e.byName[f.Name]; ok && e.canReference(s, abs) {
+	if abs, ok := e.byName[f.Name]; ok && abs >= s.drain && e.canReference(s, abs) {
 		s.ref(abs)
 		if abs < s.base {
 			b = appendInt(b, 0x40|never, 4, s.base-1-abs)
@@ -115,7 +122,7 @@ func (e *Encoder) insert(s *encodeState, f *HeaderField) (uint64, bool) {
 	size := fieldSize(f.Name, f.Value)
 	// An entry that would take most of the table would push out everything
 	// else for one field.
-	if size > e.table.capacity/4*3 || noInsert(f.Name) || !e.makeRoom(s, size) {
+	if size > e.table.capacity/4*3 || noInsert(f.Name) || !e.makeRoom(s, size, noRef) {
 		return 0, false
 	}
 	if idx, ok := staticByName[f.Name]; ok {
@@ -134,17 +141,19 @@ func (e *Encoder) insert(s *encodeState, f *HeaderField) (uint64, bool) {
 
 // makeRoom evicts entries until size more bytes fit, if every entry that
 // has to go is evictable (RFC 9204, Section 2.1.1.1): acknowledged, and
-// referenced by no unacknowledged section, this one included.
-func (e *Encoder) makeRoom(s *encodeState, size uint64) bool {
+// referenced by no unacknowledged section, this one included. Entry keep
+// and newer ones stay whatever happens.
+func (e *Encoder) makeRoom(s *encodeState, size, keep uint64) bool {
 	limit := e.table.capacity - size
 	if e.table.size <= limit {
 		return true
 	}
+	keep = min(keep, s.minRef)
 	remaining := e.table.size
 	for i := range e.table.entries {
 		abs := e.table.dropped + uint64(i)
 		ent := &e.table.entries[i]
-		if abs >= e.knownReceived || ent.pins > 0 || abs >= s.minRef {
+		if abs >= e.knownReceived || ent.pins > 0 || abs >= keep {
 			return false
 		}
 		remaining -= ent.size()
@@ -154,6 +163,45 @@ func (e *Encoder) makeRoom(s *encodeState, size uint64) bool {
 	}
 	e.table.evictTo(limit, e.forget)
 	return true
+}
+
+// duplicate queues a Duplicate of entry abs (RFC 9204, Section 4.3.4) and
+// returns the absolute index of the copy, or false when there is no room.
+// The original is not evicted to make room, so that no decoder has to
+// read an entry that the same instruction evicts.
+func (e *Encoder) duplicate(s *encodeState, abs uint64) (uint64, bool) {
+	ent := e.table.entry(abs)
+	name, value := ent.name, ent.value
+	if !e.makeRoom(s, ent.size(), abs) {
+		return 0, false
+	}
+	e.out = appendDuplicate(e.out, e.table.insertCount()-1-abs)
+	dup := e.table.add(name, value)
+	e.byField[staticKey{name, value}] = dup
+	e.byName[name] = dup
+	return dup, true
+}
+
+// drainIndex returns the absolute index below which entries are draining:
+// the oldest quarter of the capacity, once the table is more than three
+// quarters full. A quarter leaves room, most of the time, to duplicate an
+// entry there by evicting older ones. The encoder avoids new references to them so that they
+// can be evicted.
+func (e *Encoder) drainIndex() uint64 {
+	t := &e.table
+	idx := t.dropped
+	if t.size <= t.capacity/4*3 {
+		return idx
+	}
+	var drained uint64
+	for i := range t.entries {
+		if drained >= t.capacity/4 {
+			break
+		}
+		drained += t.entries[i].size()
+		idx++
+	}
+	return idx
 }
 
 // forget removes an evicted entry from the lookup maps.

@@ -274,3 +274,67 @@ func TestEncoderConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestEncoderDuplicatesDrainingEntries keeps referencing one field while
+// new ones arrive and the peer acknowledges two sections late: the encoder
+// must refer to fresh copies of the old entry rather than pin it, so that
+// inserts keep succeeding, and every section must still decode.
+func TestEncoderDuplicatesDrainingEntries(t *testing.T) {
+	p := newPipe(t, 256, 100)
+	type pending struct {
+		id  uint64
+		sec []byte
+	}
+	var queue []pending
+	literals := 0
+	for i := 0; i < 60; i++ {
+		id := uint64(i) * 4
+		fields := []HeaderField{
+			{Name: "x-hot", Value: "always the same"},
+			{Name: "x-new", Value: fmt.Sprint("fresh ", i)},
+		}
+		sec, err := p.enc.EncodeSection(id, fields, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.dec.WriteEncoderStream(p.enc.AppendEncoderStream(nil)); err != nil {
+			t.Fatal(err)
+		}
+		if len(sec) > 8 {
+			literals++
+		}
+		queue = append(queue, pending{id, sec})
+		if len(queue) > 2 {
+			q := queue[0]
+			queue = queue[1:]
+			if _, err := p.dec.DecodeSection(q.id, q.sec); err != nil {
+				t.Fatalf("section %d: %v", q.id, err)
+			}
+			if err := p.enc.WriteDecoderStream(p.dec.AppendDecoderStream(nil)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	copies := 0
+	for abs := uint64(0); abs < p.dec.table.insertCount(); abs++ {
+		if e := p.dec.table.entry(abs); e != nil && e.name == "x-hot" {
+			copies++
+		}
+	}
+	// Entries are 52 and about 45 bytes: five fit in 256. Without
+	// duplicates the first x-hot entry stays pinned, and all but the first
+	// four x-new fields go as literals. With them, a literal is needed only
+	// while the old copy's last references await acknowledgment.
+	if p.dec.table.insertCount() < 45 {
+		t.Errorf("only %d inserts for 60 new fields", p.dec.table.insertCount())
+	}
+	if p.dec.table.entry(0) != nil {
+		t.Error("the first x-hot entry was never evicted")
+	}
+	if copies == 0 {
+		t.Error("no copy of x-hot in the table at the end")
+	}
+	if literals > 30 {
+		t.Errorf("%d of 60 sections fell back to literals", literals)
+	}
+}
