@@ -39,8 +39,6 @@
 //     two-state Gilbert model, not the four-parameter Gilbert-Elliott one.
 //   - Bandwidth is a single serializer per Link; Links do not share a
 //     bottleneck, so two flows to one receiver do not compete.
-//   - Each datagram in flight is a fresh allocation, which suits tests but
-//     not a long benchmark.
 //   - Endpoint.Rebind moves one Endpoint; there is no NAT box that maps many
 //     private addresses, times out idle mappings or filters by peer.
 package netsim

@@ -92,7 +92,9 @@ func (e *Endpoint) ReadFromUDPAddrPortECN(b []byte) (int, netip.AddrPort, uint8,
 		}
 		if d := e.pop(); d != nil {
 			e.mu.Unlock()
-			return copy(b, d.data), d.src.from, d.ecn, nil
+			n, from, ecn := copy(b, d.data), d.src.from, d.ecn
+			d.free()
+			return n, from, ecn, nil
 		}
 		e.mu.Unlock()
 
@@ -164,6 +166,9 @@ func (e *Endpoint) Close() error {
 		return nil
 	}
 	e.closed = true
+	for _, d := range e.queue[e.head:] {
+		d.free()
+	}
 	e.queue, e.head = nil, 0
 	close(e.done)
 	e.mu.Unlock()

@@ -69,6 +69,27 @@ type datagram struct {
 	seq     uint64
 }
 
+// datagramPool recycles datagrams and their buffers, so that a long transfer
+// through the Network does not allocate per datagram.
+var datagramPool = sync.Pool{New: func() any { return new(datagram) }}
+
+// newDatagram returns a datagram from the pool holding a copy of b.
+func newDatagram(b []byte) *datagram {
+	d := datagramPool.Get().(*datagram)
+	if cap(d.data) < len(b) {
+		d.data = make([]byte, len(b), max(len(b), 1500))
+	}
+	d.data = d.data[:len(b)]
+	copy(d.data, b)
+	return d
+}
+
+// free returns d to the pool. Nothing may use d afterwards.
+func (d *datagram) free() {
+	*d = datagram{data: d.data[:0]}
+	datagramPool.Put(d)
+}
+
 func newLink(n *Network, k linkKey, im Impairment) *Link {
 	return &Link{net: n, key: k, im: im, rng: n.newRand(k)}
 }
@@ -155,12 +176,12 @@ func (l *Link) send(b []byte, ecn uint8) {
 
 	ecn = l.markECN(ecn, backlog, &im)
 	dup := im.Duplicate > 0 && l.rng.Float64() < im.Duplicate
-	l.schedule(l.copyMaybeCorrupt(b, &im), ecn, arrival, now)
+	l.schedule(l.copyMaybeCorrupt(b, ecn, arrival, &im), now)
 	if dup {
 		// The copy is impaired on its own: it may be corrupted when the
 		// original is not.
 		l.stats.Duplicated++
-		l.schedule(l.copyMaybeCorrupt(b, &im), ecn, arrival, now)
+		l.schedule(l.copyMaybeCorrupt(b, ecn, arrival, &im), now)
 	}
 }
 
@@ -216,16 +237,17 @@ func (l *Link) backlog(now time.Time, im *Impairment) float64 {
 	return float64(l.busyUntil.Sub(now)) * float64(im.Bandwidth) / 8 / float64(time.Second)
 }
 
-// copyMaybeCorrupt returns a copy of b with one byte flipped with probability
-// im.Corrupt. l.mu must be held.
-func (l *Link) copyMaybeCorrupt(b []byte, im *Impairment) []byte {
-	data := make([]byte, len(b))
-	copy(data, b)
-	if im.Corrupt > 0 && len(data) > 0 && l.rng.Float64() < im.Corrupt {
-		data[l.rng.IntN(len(data))] ^= byte(1 + l.rng.IntN(255))
+// copyMaybeCorrupt returns a datagram holding a copy of b, with one byte
+// flipped with probability im.Corrupt. l.mu must be held.
+func (l *Link) copyMaybeCorrupt(b []byte, ecn uint8, arrival time.Time,
+	im *Impairment) *datagram {
+	d := newDatagram(b)
+	d.ecn, d.src, d.arrival = ecn, l.key, arrival
+	if im.Corrupt > 0 && len(b) > 0 && l.rng.Float64() < im.Corrupt {
+		d.data[l.rng.IntN(len(b))] ^= byte(1 + l.rng.IntN(255))
 		l.stats.Corrupted++
 	}
-	return data
+	return d
 }
 
 // serialize accounts for a datagram of size bytes on a bandwidth-limited Link
@@ -252,9 +274,9 @@ func (l *Link) serialize(now time.Time, size int, im *Impairment) (time.Time, bo
 
 // schedule puts a datagram in flight and arms the timer if it is now the
 // earliest. l.mu must be held.
-func (l *Link) schedule(data []byte, ecn uint8, arrival, now time.Time) {
+func (l *Link) schedule(d *datagram, now time.Time) {
 	l.seq++
-	d := &datagram{data: data, ecn: ecn, src: l.key, arrival: arrival, seq: l.seq}
+	d.seq = l.seq
 	heap.Push(&l.flight, d)
 	l.arm(now)
 }
@@ -296,6 +318,7 @@ func (l *Link) fire() {
 			l.stats.Delivered++
 		} else {
 			l.stats.Dropped++
+			d.free()
 		}
 	}
 	l.arm(now)
@@ -307,6 +330,9 @@ func (l *Link) stop() {
 	defer l.mu.Unlock()
 	l.stopped = true
 	l.stats.Dropped += uint64(len(l.flight))
+	for _, d := range l.flight {
+		d.free()
+	}
 	l.flight = nil
 	if l.timer != nil {
 		l.timer.Stop()
