@@ -508,3 +508,35 @@ func TestServerHeaderTooLarge(t *testing.T) {
 		t.Fatalf("oversized header: %v %v", r, err)
 	}
 }
+
+func TestServerRequestContext(t *testing.T) {
+	for _, how := range []string{"reset", "conn close"} {
+		t.Run(how, func(t *testing.T) {
+			started := make(chan struct{})
+			cancelled := make(chan error, 1)
+			srv := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter,
+				r *http.Request) {
+				close(started)
+				select {
+				case <-r.Context().Done():
+					cancelled <- r.Context().Err()
+				case <-time.After(testTimeout):
+					cancelled <- nil
+				}
+			})}
+			p := newTestPeer(t, srv, false)
+			p.setup()
+			s := p.request(getRequest("/"), false)
+			<-started
+			if how == "reset" {
+				s.CancelWrite(uint64(ErrCodeRequestCancelled))
+				s.CancelRead(uint64(ErrCodeRequestCancelled))
+			} else {
+				p.qc.CloseWithError(uint64(ErrCodeNoError), "")
+			}
+			if err := <-cancelled; err == nil {
+				t.Fatal("request context not cancelled")
+			}
+		})
+	}
+}
