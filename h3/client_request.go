@@ -298,6 +298,7 @@ func (b *responseBody) Read(p []byte) (int, error) {
 	n, err := b.m.Read(p)
 	if err == io.EOF {
 		b.release()
+		b.m.release()
 	}
 	return n, err
 }
@@ -322,5 +323,6 @@ func (b *responseBody) Close() error {
 		b.qs.CancelRead(uint64(ErrCodeRequestCancelled))
 	}
 	b.release()
+	b.m.release()
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // A frameType is an HTTP/3 frame type (RFC 9114, Section 7.2).
@@ -82,6 +83,24 @@ type frameReader struct {
 
 func newFrameReader(r io.Reader) *frameReader {
 	return &frameReader{r: bufio.NewReaderSize(r, 4096)}
+}
+
+// bufioPool recycles the read buffers of request streams.
+var bufioPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+
+// newPooledFrameReader is newFrameReader with a recycled buffer; call release
+// when the stream will not be read again.
+func newPooledFrameReader(r io.Reader) *frameReader {
+	br := bufioPool.Get().(*bufio.Reader)
+	br.Reset(r)
+	return &frameReader{r: br}
+}
+
+// release returns a pooled reader's buffer; fr must not be used afterwards.
+func (fr *frameReader) release() {
+	fr.r.Reset(nil)
+	bufioPool.Put(fr.r)
+	fr.r = nil
 }
 
 // next skips what is left of the current frame and reads the next frame

@@ -2,6 +2,7 @@ package h3
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"sync"
@@ -23,18 +24,41 @@ type msgReader struct {
 	// onTrailers receives the trailer section; it may be nil.
 	onTrailers func(http.Header)
 
+	rmu      sync.Mutex // held while reading; guards fr against release
+	released bool
+
 	mu  sync.Mutex
 	err error // sticky: io.EOF after a complete message, or the failure
 }
 
+// errReaderReleased is returned by reads after the stream was abandoned.
+var errReaderReleased = errors.New("h3: read after the message was abandoned")
+
 func newMsgReader(c *conn, s quicStream) *msgReader {
-	return &msgReader{c: c, s: s, fr: newFrameReader(s), cl: -1}
+	return &msgReader{c: c, s: s, fr: newPooledFrameReader(s), cl: -1}
+}
+
+// release recycles the read buffer. Call it once the message was read to the
+// end, or after CancelRead so that a concurrent Read returns first; later
+// reads fail.
+func (m *msgReader) release() {
+	m.rmu.Lock()
+	defer m.rmu.Unlock()
+	if !m.released {
+		m.released = true
+		m.fr.release()
+	}
 }
 
 // readFields reads the next HEADERS frame and decodes its field section.
 // Unknown frames are skipped; DATA and frames that do not belong on a
 // request stream are connection errors (RFC 9114, Section 4.1).
 func (m *msgReader) readFields(ctx context.Context) ([]hfield, error) {
+	m.rmu.Lock()
+	defer m.rmu.Unlock()
+	if m.released {
+		return nil, errReaderReleased
+	}
 	t, _, err := m.fr.nextKnown()
 	if err != nil {
 		if err == io.EOF {
@@ -95,7 +119,14 @@ func (m *msgReader) Read(p []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := m.read(p)
+	m.rmu.Lock()
+	var n int
+	if m.released {
+		err = errReaderReleased
+	} else {
+		n, err = m.read(p)
+	}
+	m.rmu.Unlock()
 	if err != nil {
 		err = m.setErr(err)
 	}

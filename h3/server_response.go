@@ -236,6 +236,7 @@ func (w *responseWriter) finish() {
 	if !w.m.done() {
 		w.qs.CancelRead(uint64(ErrCodeNoError))
 	}
+	w.m.release()
 }
 
 // abort ends the response of a handler that panicked: a 500 if nothing was
