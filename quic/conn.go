@@ -61,6 +61,9 @@ type Conn struct {
 
 	stats connStatsCounters
 
+	// hooks observe and extend packets in tests; nil otherwise.
+	hooks *connTestHooks
+
 	// Everything below is owned by the loop goroutine.
 	state connLoopState
 }
@@ -88,6 +91,9 @@ func newConn(ep *Endpoint, cfg *Config, isClient bool, remote netip.AddrPort,
 		doneCh:      make(chan struct{}),
 	}
 	c.ctx, c.cancel = context.WithCancelCause(context.Background())
+	if ep.testHooks != nil {
+		c.hooks = ep.testHooks(c)
+	}
 	if err := c.initState(time.Now(), odcid, peerSCID); err != nil {
 		return nil, err
 	}
@@ -320,4 +326,15 @@ func (c *Conn) waitDone(d time.Duration) {
 // log attributes only when they will be used.
 func (c *Conn) debugEnabled() bool {
 	return c.log.Enabled(context.Background(), slog.LevelDebug)
+}
+
+// connTestHooks lets in-package tests see the plaintext of packets and add
+// frames to them, to assert what goes on the wire and to play a hostile peer.
+type connTestHooks struct {
+	// sent sees the plaintext payload of each packet before it is sealed.
+	sent func(space spaceID, payload []byte)
+	// recv sees the plaintext payload of each packet opened.
+	recv func(space spaceID, payload []byte)
+	// extra returns frames to put first in the next packet built in space.
+	extra func(space spaceID) []byte
 }

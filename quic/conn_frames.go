@@ -173,8 +173,12 @@ func (c *Conn) handleIDFrame(t wire.FrameType, p []byte, now time.Time) (int, er
 		if err != nil {
 			return 0, convertWireError(err)
 		}
-		return n, s.ids.handleNewConnectionID(f.SequenceNumber, f.RetirePriorTo,
-			f.ConnectionID, f.StatelessResetToken)
+		if err := s.ids.handleNewConnectionID(f.SequenceNumber, f.RetirePriorTo,
+			f.ConnectionID, f.StatelessResetToken); err != nil {
+			return 0, err
+		}
+		c.registerResetToken(f.StatelessResetToken)
+		return n, nil
 	case wire.FrameTypeRetireConnectionID:
 		f, n, err := wire.ParseRetireConnectionID(p)
 		if err != nil {

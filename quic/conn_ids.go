@@ -241,3 +241,21 @@ func (s *connIDState) onNewConnIDLost(seq uint64) {
 		}
 	}
 }
+
+// registerResetToken lets the endpoint route a stateless reset with tok to
+// this connection. Only the newest localConnIDLimit+1 tokens stay registered,
+// so a peer that keeps replacing its IDs cannot grow the endpoint's table.
+func (c *Conn) registerResetToken(tok [16]byte) {
+	s := &c.state
+	for _, t := range s.resetTokens {
+		if t == tok {
+			return
+		}
+	}
+	c.ep.addResetToken(tok, c)
+	s.resetTokens = append(s.resetTokens, tok)
+	if len(s.resetTokens) > localConnIDLimit+1 {
+		c.ep.removeResetToken(s.resetTokens[0], c)
+		s.resetTokens = append(s.resetTokens[:0], s.resetTokens[1:]...)
+	}
+}

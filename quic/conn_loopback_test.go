@@ -12,7 +12,7 @@ import (
 )
 
 // loopbackPair starts a server endpoint on 127.0.0.1 and dials it.
-func loopbackPair(t *testing.T, mod func(server, client *Config)) (srv, cli *Conn) {
+func loopbackPair(t testing.TB, mod func(server, client *Config)) (srv, cli *Conn) {
 	t.Helper()
 	scfg, ccfg := testConfigs(t)
 	if mod != nil {

@@ -100,6 +100,7 @@ func (c *Conn) handlePeerTransportParams(b []byte) error {
 	if p.StatelessResetToken != nil && len(s.ids.remote) > 0 {
 		s.ids.remote[0].token = *p.StatelessResetToken
 		s.ids.remote[0].hasTk = true
+		c.registerResetToken(*p.StatelessResetToken)
 	}
 	s.ids.peerLimit = p.ActiveConnectionIDLimit
 	// RFC 9000, Section 10.1: the effective idle timeout is the minimum of

@@ -108,6 +108,9 @@ func (c *Conn) handlePacket(h *wire.Header, pkt, datagram []byte, now time.Time)
 		c.onPacketWhileClosing(now)
 		return nil
 	}
+	if c.hooks != nil && c.hooks.recv != nil {
+		c.hooks.recv(space, payload)
+	}
 	c.onFirstPacketOfSpace(space, h)
 	s.curDCID = h.DCID
 	ackEliciting, err := c.handleFrames(space, h.Type, payload, now)

@@ -215,7 +215,14 @@ func (c *Conn) buildPacket(space spaceID, b []byte, now time.Time) (builtPacket,
 		return builtPacket{}, false
 	}
 	rec := sp.sent.get()
-	payload := c.appendFrames(space, b[hdrLen:hdrLen:hdrLen+room], rec, now)
+	payload := b[hdrLen : hdrLen : hdrLen+room]
+	if c.hooks != nil && c.hooks.extra != nil {
+		if x := c.hooks.extra(space); len(x) > 0 && len(x) <= room {
+			payload = append(payload, x...)
+			rec.ackEliciting = true
+		}
+	}
+	payload = c.appendFrames(space, payload, rec, now)
 	if len(payload) == 0 {
 		sp.sent.put(rec)
 		return builtPacket{}, false
@@ -237,6 +244,9 @@ func (c *Conn) sealPacket(d []byte, bp *builtPacket, now time.Time) bool {
 	pkt := d[bp.start:end:min(end+tagLen, len(d))]
 	if bp.space != appDataSpace {
 		wire.PutVarintN(pkt[bp.lenOffset:], uint64(bp.pnLen+bp.payload+tagLen), 2)
+	}
+	if c.hooks != nil && c.hooks.sent != nil {
+		c.hooks.sent(bp.space, pkt[bp.hdrLen:])
 	}
 	var err error
 	if bp.space == appDataSpace {

@@ -127,6 +127,9 @@ type connLoopState struct {
 	timer   *time.Timer
 	timerAt time.Time
 
+	// resetTokens are the peer's tokens registered with the endpoint.
+	resetTokens [][16]byte
+
 	// curDCID is the destination ID of the packet being processed.
 	curDCID []byte
 

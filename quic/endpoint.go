@@ -42,13 +42,18 @@ type Endpoint struct {
 	acceptQ chan *Conn
 
 	mu      sync.Mutex
-	conns   map[string]*Conn // by every local and original-destination ID
+	conns   map[string]*Conn   // by every local and original-destination ID
+	resets  map[[16]byte]*Conn // peers' stateless reset tokens
 	all     map[*Conn]struct{}
 	closed  bool
 	limiter tokenBucket
 
 	closing  chan struct{}
 	readDone chan struct{}
+
+	// testHooks, set by tests before any connection starts, gives each new
+	// connection its hooks.
+	testHooks func(c *Conn) *connTestHooks
 
 	// Counters of datagrams dropped by the endpoint.
 	droppedQueueFull atomic.Uint64
@@ -82,6 +87,7 @@ func NewEndpoint(pc net.PacketConn, cfg *Config) (*Endpoint, error) {
 	e := &Endpoint{
 		conn:     bc,
 		conns:    make(map[string]*Conn),
+		resets:   make(map[[16]byte]*Conn),
 		all:      make(map[*Conn]struct{}),
 		acceptQ:  make(chan *Conn, acceptQueueLen),
 		closing:  make(chan struct{}),
@@ -222,6 +228,37 @@ func (e *Endpoint) addID(id []byte, c *Conn) {
 	e.mu.Unlock()
 }
 
+// addResetToken routes datagrams ending in a peer's stateless reset token to
+// c, so that it can detect the reset (RFC 9000, Section 10.3.1).
+func (e *Endpoint) addResetToken(tok [16]byte, c *Conn) {
+	e.mu.Lock()
+	e.resets[tok] = c
+	e.mu.Unlock()
+}
+
+// removeResetToken stops routing tok to c.
+func (e *Endpoint) removeResetToken(tok [16]byte, c *Conn) {
+	e.mu.Lock()
+	if e.resets[tok] == c {
+		delete(e.resets, tok)
+	}
+	e.mu.Unlock()
+}
+
+// lookupReset returns the connection whose peer issued the token at the end
+// of b, or nil.
+func (e *Endpoint) lookupReset(b []byte) *Conn {
+	if len(b) < minResetSize {
+		return nil
+	}
+	var tok [16]byte
+	copy(tok[:], b[len(b)-16:])
+	e.mu.Lock()
+	c := e.resets[tok]
+	e.mu.Unlock()
+	return c
+}
+
 // removeID stops routing id.
 func (e *Endpoint) removeID(id []byte, c *Conn) {
 	e.mu.Lock()
@@ -239,6 +276,11 @@ func (e *Endpoint) unregister(c *Conn) {
 	for k, v := range e.conns {
 		if v == c {
 			delete(e.conns, k)
+		}
+	}
+	for k, v := range e.resets {
+		if v == c {
+			delete(e.resets, k)
 		}
 	}
 	e.mu.Unlock()

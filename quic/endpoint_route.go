@@ -114,6 +114,10 @@ func (e *Endpoint) route(d *rxBuf, batch *routeBatch, now time.Time) bool {
 			batch.add(c, *d)
 			return true
 		}
+		if c := e.lookupReset(b); c != nil {
+			batch.add(c, *d)
+			return true
+		}
 		e.sendStatelessReset(d.addr, len(b), b[1:1+connIDLen], now)
 		return false
 	}
