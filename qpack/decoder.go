@@ -122,9 +122,10 @@ func (d *Decoder) block(streamID, ric uint64, section []byte) error {
 		return d.fail(decompressionError("more than %d blocked streams",
 			d.cfg.MaxBlockedStreams))
 	}
-	// Every field line decodes to at least as many bytes as it takes on the
-	// wire, plus 32, so a section longer than the limit cannot fit in it.
-	// This bounds the memory blocked sections hold.
+	// An encoder Huffman-codes a string only when that makes it shorter,
+	// so a field line takes fewer bytes on the wire than the 32 plus name
+	// and value it counts for: a section longer than the limit cannot fit
+	// in it. Refusing it now bounds the memory blocked sections hold.
 	if uint64(len(section)) > d.cfg.MaxFieldSectionSize+prefixSlack {
 		return ErrFieldSectionTooLarge
 	}

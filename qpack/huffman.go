@@ -1,5 +1,7 @@
 package qpack
 
+import "slices"
+
 // huffmanEOS is the EOS symbol of RFC 7541, Appendix B.
 const huffmanEOS = 256
 
@@ -30,10 +32,47 @@ var (
 	huffmanOffset [huffmanMaxLen + 1]uint16
 	// huffmanSorted lists the symbols by code length, then by symbol.
 	huffmanSorted [257]uint16
+	// huffmanPair maps the first huffmanPairBits bits of the input to the
+	// one or two symbols whose codes fill them: see pairEntry.
+	huffmanPair [1 << huffmanPairBits]pairEntry
 )
+
+// huffmanPairBits is how many bits huffmanPair looks at.
+const huffmanPairBits = 12
+
+// A pairEntry packs the bytes whose codes start a huffmanPairBits window:
+// bits 0-7 the first byte, 8-15 the second, 16-20 the length of the first
+// code, 21-25 the length of both codes, 26-27 how many bytes (0 when the
+// first code is longer than the window).
+type pairEntry uint32
+
+func (e pairEntry) count() int    { return int(e >> 26) }
+func (e pairEntry) first() byte   { return byte(e) }
+func (e pairEntry) second() byte  { return byte(e >> 8) }
+func (e pairEntry) len1() uint    { return uint(e>>16) & 0x1f }
+func (e pairEntry) lenBoth() uint { return uint(e>>21) & 0x1f }
 
 func init() {
 	buildHuffmanCodes()
+	buildHuffmanPairs()
+}
+
+// buildHuffmanPairs fills huffmanPair from huffmanFast.
+func buildHuffmanPairs() {
+	for w := range huffmanPair {
+		window := uint32(w) << (32 - huffmanPairBits)
+		sym1, n1 := huffmanNext(window)
+		if n1 > huffmanPairBits || sym1 == huffmanEOS {
+			continue
+		}
+		e := pairEntry(1<<26 | uint32(n1)<<21 | uint32(n1)<<16 | uint32(sym1))
+		sym2, n2 := huffmanNext(window << n1)
+		if n1+n2 <= huffmanPairBits && sym2 != huffmanEOS {
+			e = pairEntry(2<<26|uint32(n1+n2)<<21|uint32(n1)<<16) |
+				pairEntry(sym2)<<8 | pairEntry(sym1)
+		}
+		huffmanPair[w] = e
+	}
 }
 
 // buildHuffmanCodes assigns the canonical codes: going through the lengths
@@ -124,6 +163,12 @@ func appendHuffmanDecoded(dst, src []byte, limit uint64) ([]byte, error) {
 
 // huffmanDecode decodes src, appending to dst, without a length limit.
 func huffmanDecode(dst, src []byte) ([]byte, error) {
+	// The output is at most 8/5 of the input: grow once, then write by
+	// index.
+	start := len(dst)
+	dst = slices.Grow(dst, len(src)*8/5+1)
+	out := dst[start : start+len(src)*8/5+1]
+	i := 0
 	var acc uint64 // unread bits, right-aligned
 	var nacc uint  // how many
 	for {
@@ -138,7 +183,7 @@ func huffmanDecode(dst, src []byte) ([]byte, error) {
 				// seven bits or fewer is all ones. Anything else must be
 				// a code.
 				if acc&(1<<nacc-1) == 1<<nacc-1 {
-					return dst, nil
+					return dst[:start+i], nil
 				}
 			}
 		}
@@ -148,11 +193,29 @@ func huffmanDecode(dst, src []byte) ([]byte, error) {
 		} else {
 			window = uint32(acc<<(32-nacc)) | uint32(1<<(32-nacc)-1)
 		}
-		sym, n := huffmanNext(window)
-		if n > nacc || sym == huffmanEOS {
-			return dst, errHuffman
+		if e := huffmanPair[window>>(32-huffmanPairBits)]; e.count() > 0 &&
+			i+1 < len(out) {
+			// Most codes are 5 to 7 bits: take two bytes at once, or one
+			// when the second code would run into missing bits.
+			out[i] = e.first()
+			if e.count() == 2 && e.lenBoth() <= nacc {
+				out[i+1] = e.second()
+				i += 2
+				nacc -= e.lenBoth()
+				continue
+			}
+			if e.len1() <= nacc {
+				i++
+				nacc -= e.len1()
+				continue
+			}
 		}
-		dst = append(dst, byte(sym))
+		sym, n := huffmanNext(window)
+		if n > nacc || sym == huffmanEOS || i >= len(out) {
+			return dst[:start], errHuffman
+		}
+		out[i] = byte(sym)
+		i++
 		nacc -= n
 	}
 }
