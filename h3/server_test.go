@@ -414,7 +414,8 @@ func TestServerUniStreams(t *testing.T) {
 		// STOP_SENDING with H3_STREAM_CREATION_ERROR, and the connection
 		// keeps working.
 		var err error
-		for i := 0; i < 100 && err == nil; i++ {
+		deadline := time.Now().Add(testTimeout)
+		for err == nil && time.Now().Before(deadline) {
 			_, err = s.Write(bytes.Repeat([]byte("x"), 100))
 			time.Sleep(time.Millisecond)
 		}

@@ -94,13 +94,15 @@ func TestShutdownGraceful(t *testing.T) {
 }
 
 func TestShutdownDeadline(t *testing.T) {
+	started := make(chan struct{})
 	srv := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
 		<-r.Context().Done()
 	})}
 	p := newTestPeer(t, srv, false)
 	p.setup()
 	s := p.request(getRequest("/hang"), true)
-	time.Sleep(10 * time.Millisecond) // let the server accept the request
+	<-started
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if err := srv.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
@@ -117,14 +119,16 @@ func TestShutdownDeadline(t *testing.T) {
 // the GOAWAY ID is reset with H3_REQUEST_REJECTED.
 func TestShutdownRejects(t *testing.T) {
 	release := make(chan struct{})
+	started := make(chan struct{})
 	srv := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
 		<-release
 		io.WriteString(w, "ok")
 	})}
 	p := newTestPeer(t, srv, false)
 	p.setup()
 	s0 := p.request(getRequest("/a"), true)
-	time.Sleep(10 * time.Millisecond)
+	<-started
 	go srv.Shutdown(context.Background())
 
 	// Read the server's control stream up to GOAWAY.
