@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -68,7 +69,10 @@ func encodeInteropFile(sections [][]qifField, capacity, blocked uint64,
 }
 
 // TestEncoderRoundTrip encodes every QIF of the corpus with several
-// settings and decodes the result back.
+// settings and decodes the result back. When QPACK_INTEROP_OUT names a
+// directory, the encoded files are also written there, laid out like the
+// corpus (encoded/qpack-05/peregrine/NAME.out.TABLE.BLOCKED.ACK), for other
+// implementations to decode.
 func TestEncoderRoundTrip(t *testing.T) {
 	qifs, err := filepath.Glob(filepath.Join(interopDir(), "qifs", "*.qif"))
 	if err != nil || len(qifs) == 0 {
@@ -80,24 +84,38 @@ func TestEncoderRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := readQIF(data)
-		t.Run(filepath.Base(path), func(t *testing.T) {
+		name := strings.TrimSuffix(filepath.Base(path), ".qif")
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			roundTripQIF(t, want)
+			roundTripQIF(t, name, want)
 		})
 	}
 }
 
 // roundTripQIF encodes and decodes sections with every combination of
 // settings the test covers.
-func roundTripQIF(t *testing.T, want [][]qifField) {
+func roundTripQIF(t *testing.T, qif string, want [][]qifField) {
+	outDir := os.Getenv("QPACK_INTEROP_OUT")
+	if outDir != "" {
+		outDir = filepath.Join(outDir, "encoded", "qpack-05", "peregrine")
+		if err := os.MkdirAll(outDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, capacity := range []uint64{0, 256, 4096} {
 		for _, blocked := range []uint64{0, 100} {
 			for ack := range 2 {
-				name := fmt.Sprintf("out.%d.%d.%d", capacity, blocked, ack)
+				name := fmt.Sprintf("%s.out.%d.%d.%d", qif, capacity, blocked, ack)
 				encoded, err := encodeInteropFile(want, capacity, blocked, ack == 1)
 				if err != nil {
 					t.Errorf("%s: encoding: %v", name, err)
 					continue
+				}
+				if outDir != "" {
+					err := os.WriteFile(filepath.Join(outDir, name), encoded, 0o644)
+					if err != nil {
+						t.Fatal(err)
+					}
 				}
 				got, nblocked, err := decodeInteropFileCounting(encoded, capacity, blocked)
 				if err != nil {
