@@ -215,7 +215,7 @@ func (p *TransportParameters) Append(b []byte) []byte {
 	}
 	for _, x := range p.Extra {
 		if x.ID <= MaxVarint {
-			b = appendTPBytes(b, x.ID, x.Value)
+			b = appendTPRaw(b, x.ID, x.Value)
 		}
 	}
 	return b
@@ -246,6 +246,11 @@ func appendTPBytes(b []byte, id uint64, v []byte) []byte {
 	if v == nil {
 		return b
 	}
+	return appendTPRaw(b, id, v)
+}
+
+// appendTPRaw appends a parameter with a raw value, which may be nil.
+func appendTPRaw(b []byte, id uint64, v []byte) []byte {
 	b = AppendVarint(b, id)
 	b = AppendVarint(b, uint64(len(v)))
 	return append(b, v...)
@@ -255,14 +260,14 @@ func (a *PreferredAddress) append(b []byte) []byte {
 	b = AppendVarint(b, tpPreferredAddress)
 	b = AppendVarint(b, uint64(4+2+16+2+1+len(a.ConnectionID)+16))
 	var v4 [4]byte
-	if a.IPv4.IsValid() {
-		v4 = a.IPv4.Addr().As4()
+	if ip := a.IPv4.Addr(); ip.Is4() || ip.Is4In6() {
+		v4 = ip.As4()
 	}
 	b = append(b, v4[:]...)
 	b = binary.BigEndian.AppendUint16(b, a.IPv4.Port())
 	var v6 [16]byte
-	if a.IPv6.IsValid() {
-		v6 = a.IPv6.Addr().As16()
+	if ip := a.IPv6.Addr(); ip.Is6() {
+		v6 = ip.As16()
 	}
 	b = append(b, v6[:]...)
 	b = binary.BigEndian.AppendUint16(b, a.IPv6.Port())
@@ -306,9 +311,10 @@ func (p *TransportParameters) Validate(sender Side) error {
 		len(p.RetrySourceConnectionID) > MaxConnIDLen:
 		return tpError("connection ID longer than 20 bytes")
 	}
-	if a := p.PreferredAddress; a != nil &&
-		(len(a.ConnectionID) < 1 || len(a.ConnectionID) > MaxConnIDLen) {
-		return tpError("preferred_address connection ID length not 1 to 20")
+	if a := p.PreferredAddress; a != nil {
+		if err := a.validate(); err != nil {
+			return err
+		}
 	}
 	if v := p.VersionInformation; v != nil {
 		if err := v.validate(); err != nil {
@@ -338,6 +344,19 @@ func checkClientParams(p *TransportParameters) error {
 		return tpError("preferred_address sent by a client")
 	case p.RetrySourceConnectionID != nil:
 		return tpError("retry_source_connection_id sent by a client")
+	}
+	return nil
+}
+
+// validate enforces RFC 9000, Section 18.2: a preferred address carries a
+// connection ID of 1 to 20 bytes. Addresses of the wrong family are also
+// rejected, since they cannot be encoded.
+func (a *PreferredAddress) validate() error {
+	if len(a.ConnectionID) < 1 || len(a.ConnectionID) > MaxConnIDLen {
+		return tpError("preferred_address connection ID length not 1 to 20")
+	}
+	if (a.IPv4.IsValid() && !a.IPv4.Addr().Is4()) || (a.IPv6.IsValid() && !a.IPv6.Addr().Is6()) {
+		return tpError("preferred_address with an address of the wrong family")
 	}
 	return nil
 }

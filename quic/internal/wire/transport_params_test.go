@@ -74,8 +74,8 @@ func TestTransportParametersRoundTrip(t *testing.T) {
 			{ID: ReservedTransportParameterID(5), Value: []byte("grease")},
 			{ID: ReservedTransportParameterID(1 << 40)}}
 		gb := withGrease.Append(nil)
-		if !bytes.HasPrefix(gb, b) || len(gb) <= len(b) {
-			t.Errorf("%s: Extra not appended", tt.name)
+		if !bytes.HasPrefix(gb, b) || len(gb) != len(b)+2+1+6+8+1 {
+			t.Errorf("%s: Extra appended as %x", tt.name, gb[len(b):])
 		}
 		for _, enc := range [][]byte{b, gb} {
 			got, err := ParseTransportParameters(enc, tt.sender)
@@ -210,15 +210,25 @@ func TestTransportParametersOutOfRangeLocal(t *testing.T) {
 		"extra ID above 2^62": func(p *TransportParameters) {
 			p.Extra = []TransportParameter{{ID: 1 << 63}}
 		},
+		"IPv6 address as IPv4": func(p *TransportParameters) {
+			p.PreferredAddress = &PreferredAddress{ConnectionID: []byte{1},
+				IPv4: netip.MustParseAddrPort("[::1]:443")}
+		},
+		"IPv4 address as IPv6": func(p *TransportParameters) {
+			p.PreferredAddress = &PreferredAddress{ConnectionID: []byte{1},
+				IPv6: netip.MustParseAddrPort("127.0.0.1:443")}
+		},
 	} {
 		p := DefaultTransportParameters()
 		p.InitialSourceConnectionID = []byte{1}
+		p.OriginalDestinationConnectionID = []byte{2}
 		mod(&p)
 		b := p.Append(nil)
-		if _, err := ParseTransportParameters(b, ClientSide); err != nil {
+		if _, err := ParseTransportParameters(b, ServerSide); err != nil &&
+			p.PreferredAddress == nil {
 			t.Errorf("%s: encoding does not parse: %v", name, err)
 		}
-		if err := p.Validate(ClientSide); err == nil {
+		if err := p.Validate(ServerSide); err == nil {
 			t.Errorf("%s: Validate accepted it", name)
 		}
 	}
