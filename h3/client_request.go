@@ -62,15 +62,18 @@ func (cc *clientConn) roundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
-	// Cancelling the request resets the stream (RFC 9114, Section 4.1.1).
+	// Cancelling the request resets the stream (RFC 9114, Section 4.1.1)
+	// and, as in net/http, closes the request body to end a blocked Read.
+	body := &onceCloser{rc: req.Body}
 	stop := context.AfterFunc(ctx, func() {
 		qs.CancelWrite(uint64(ErrCodeRequestCancelled))
 		qs.CancelRead(uint64(ErrCodeRequestCancelled))
+		body.Close()
 	})
 	if !isConnect {
-		go cc.writeBody(qs, req)
+		go cc.writeBody(qs, req, body)
 	} else {
-		closeBody(req)
+		body.Close()
 	}
 	resp, err := cc.readResponse(ctx, qs, req, stop, flow)
 	if err != nil {
@@ -145,15 +148,14 @@ func bodyMethod(m string) bool {
 
 // writeBody sends the request body as DATA frames, then the trailers, then
 // FIN. A failing body resets the stream.
-func (cc *clientConn) writeBody(qs quicStream, req *http.Request) {
-	body := req.Body
-	if body != nil && body != http.NoBody {
-		defer body.Close()
+func (cc *clientConn) writeBody(qs quicStream, req *http.Request, body *onceCloser) {
+	defer body.Close()
+	if req.Body != nil && req.Body != http.NoBody {
 		bp := dataFramePool.Get().(*[]byte)
 		buf := (*bp)[:cap(*bp)-16]
 		defer dataFramePool.Put(bp)
 		for {
-			n, err := body.Read(buf)
+			n, err := req.Body.Read(buf)
 			if n > 0 {
 				if werr := writeDataFrame(qs, buf[:n]); werr != nil {
 					return // The stream was reset; the reader reports it.
@@ -324,5 +326,20 @@ func (b *responseBody) Close() error {
 	}
 	b.release()
 	b.m.release()
+	return nil
+}
+
+// onceCloser closes a request body once, whoever asks first.
+type onceCloser struct {
+	rc   io.ReadCloser
+	once sync.Once
+}
+
+func (o *onceCloser) Close() error {
+	o.once.Do(func() {
+		if o.rc != nil {
+			o.rc.Close()
+		}
+	})
 	return nil
 }

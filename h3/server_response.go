@@ -158,7 +158,7 @@ func (w *responseWriter) sendHeader(final bool) error {
 	fields := make([]hfield, 0, 2+len(h))
 	fields = append(fields, hfield{":status", strconv.Itoa(w.status)})
 	fields = appendHeaderFields(fields, h, func(k string) bool {
-		return k == "Trailer" || strings.HasPrefix(k, http.TrailerPrefix)
+		return strings.HasPrefix(k, http.TrailerPrefix)
 	})
 	return w.sc.c.writeHeadersFrame(w.qs, fields)
 }

@@ -541,3 +541,54 @@ func TestServerRequestContext(t *testing.T) {
 		})
 	}
 }
+
+// TestServerSettings reads the server's control stream: SETTINGS first, with
+// our values and a GREASE setting (RFC 9114, Section 7.2.4.1).
+func TestServerSettings(t *testing.T) {
+	p := newTestPeer(t, &Server{Handler: echoHandler(), MaxHeaderBytes: 12345}, true)
+	p.setup()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	seen := map[uint64]bool{}
+	for !seen[streamTypeControl] || !seen[streamTypeQPACKEncoder] ||
+		!seen[streamTypeQPACKDecoder] {
+		s, err := p.qc.AcceptUniStream(ctx)
+		if err != nil {
+			t.Fatalf("server opened control/QPACK streams: %v", seen)
+		}
+		fr := newFrameReader(s)
+		typ, err := readVarint(fr.r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[typ] = true
+		if typ != streamTypeControl {
+			continue
+		}
+		ft, _, err := fr.next()
+		if err != nil || ft != frameSettings {
+			t.Fatalf("first control frame %v, %v", ft, err)
+		}
+		payload, _ := fr.readPayload(maxSettingsPayload)
+		got := map[uint64]uint64{}
+		grease := 0
+		for b := payload; len(b) > 0; {
+			id, n := parseVarint(b)
+			v, m := parseVarint(b[n:])
+			b = b[n+m:]
+			got[id] = v
+			if id >= 0x21 && (id-0x21)%0x1f == 0 {
+				grease++
+			}
+		}
+		want := map[uint64]uint64{0x01: 4096, 0x07: 16, 0x06: 12345, 0x08: 1, 0x33: 1}
+		for id, v := range want {
+			if got[id] != v {
+				t.Errorf("setting 0x%x = %d, want %d", id, got[id], v)
+			}
+		}
+		if grease != 1 {
+			t.Errorf("%d GREASE settings, want 1", grease)
+		}
+	}
+}
