@@ -1,16 +1,33 @@
 package quic
 
 import (
+	"os"
+	"strconv"
 	"time"
 
 	"github.com/peregrine-h3/peregrine/quic/internal/protection"
 	"github.com/peregrine-h3/peregrine/quic/internal/wire"
 )
 
-// keyUpdateInterval is how many packets we seal with one 1-RTT key before
-// initiating a key update (RFC 9001, Section 6), well below the AES-GCM
-// confidentiality limit of 2^23 packets.
-const keyUpdateInterval = 1 << 20
+// defaultKeyUpdateInterval is how many packets we seal with one 1-RTT key
+// before initiating a key update (RFC 9001, Section 6), well below the
+// AES-GCM confidentiality limit of 2^23 packets.
+const defaultKeyUpdateInterval = 1 << 20
+
+// envKeyUpdateInterval names an environment variable that overrides the key
+// update interval (a packet count), so that interoperability tests can make
+// key updates happen during short transfers.
+const envKeyUpdateInterval = "PEREGRINE_QUIC_KEY_UPDATE_INTERVAL"
+
+// keyUpdateInterval is the interval in effect, read once at start-up.
+var keyUpdateInterval = keyUpdateIntervalFromEnv()
+
+func keyUpdateIntervalFromEnv() uint64 {
+	if v, err := strconv.ParseUint(os.Getenv(envKeyUpdateInterval), 10, 64); err == nil && v > 0 {
+		return v
+	}
+	return defaultKeyUpdateInterval
+}
 
 // keyUpdateState tracks 1-RTT key phases (RFC 9001, Section 6).
 type keyUpdateState struct {

@@ -164,7 +164,9 @@ func (c *Conn) nextDeadline(now time.Time) time.Time {
 	}
 	at(c.idleDeadline())
 	at(c.keepAliveTime())
-	at(s.loss.det.Deadline())
+	if s.sentBytes > 0 {
+		at(s.loss.det.Deadline())
+	}
 	at(s.keys.discardAt)
 	for i := range s.spaces {
 		sp := &s.spaces[i]

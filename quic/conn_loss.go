@@ -122,6 +122,10 @@ func (c *Conn) handleAck(space spaceID, f *wire.AckFrame, now time.Time) error {
 // onLossTimer runs the loss detection timer when it is due.
 func (c *Conn) onLossTimer(now time.Time) {
 	l := &c.state.loss
+	if c.state.sentBytes == 0 {
+		// Nothing sent yet: there is nothing to probe for.
+		return
+	}
 	dl := l.det.Deadline()
 	if dl.IsZero() || dl.After(now) {
 		return

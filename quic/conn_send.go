@@ -122,12 +122,17 @@ func (c *Conn) flushMessages(msgs []txMessage) {
 // size, reduced by the anti-amplification budget of an unvalidated server.
 func (c *Conn) datagramLimit() int {
 	s := &c.state
+	size := uint64(maxSendSize)
+	if s.peerParamsSeen {
+		// RFC 9000, Section 18.2: respect the peer's max_udp_payload_size.
+		size = min(size, s.peer.maxUDPPayload)
+	}
 	if s.addrValidated {
-		return maxSendSize
+		return int(size)
 	}
 	// RFC 9000, Section 8.1: at most three times the bytes received.
 	budget := 3*s.recvBytes - min(s.sentBytes, 3*s.recvBytes)
-	return int(min(budget, maxSendSize))
+	return int(min(budget, size))
 }
 
 // buildDatagram writes one datagram of coalesced packets into b and returns

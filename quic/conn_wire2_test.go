@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/netip"
 	"testing"
 	"testing/synctest"
@@ -423,4 +424,117 @@ func TestCloseFrameInHandshakeSpaces(t *testing.T) {
 	if err != nil || !f.App || f.ErrorCode != 7 || string(f.Reason) != "secret" {
 		t.Fatalf("1-RTT close = %+v, %v", f, err)
 	}
+}
+
+func TestWireHandshakeTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWireTest(t, netsim.Impairment{Delay: 5 * time.Millisecond}, nil, false)
+		w.cpc.setDrop(func(int, []byte) bool { return true })
+		cfg := testClientConfig(t)
+		cfg.HandshakeTimeout = 3 * time.Second
+		start := time.Now()
+		_, err := w.cep.Dial(context.Background(), w.spc.LocalAddr(), cfg)
+		if !errors.Is(err, ErrHandshakeTimeout) {
+			t.Fatalf("dial = %v, want ErrHandshakeTimeout", err)
+		}
+		if d := time.Since(start); d != 3*time.Second {
+			t.Errorf("gave up after %v, want 3s", d)
+		}
+	})
+}
+
+func TestWireALPNMismatch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWireTest(t, netsim.Impairment{Delay: 5 * time.Millisecond}, nil, false)
+		cfg := testClientConfig(t)
+		cfg.TLSConfig.NextProtos = []string{"other"}
+		_, err := w.cep.Dial(context.Background(), w.spc.LocalAddr(), cfg)
+		// RFC 9001, Section 8.1: no_application_protocol is alert 120.
+		wantTransportError(t, err, errCodeCryptoBase+120, true)
+	})
+}
+
+func TestWireDatagrams(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWireTest(t, netsim.Impairment{Delay: 5 * time.Millisecond}, func(s, c *Config) {
+			s.EnableDatagrams = true
+			s.DatagramQueueLen = 4
+			c.EnableDatagrams = true
+		}, true)
+		max := w.cli.MaxDatagramSize()
+		if max < 1000 || max > maxSendSize {
+			t.Fatalf("MaxDatagramSize = %d", max)
+		}
+		if err := w.cli.SendDatagram(make([]byte, max+1)); !errors.Is(err, errDatagramTooLarge) {
+			t.Errorf("oversized SendDatagram = %v", err)
+		}
+		for i := 0; i < 10; i++ {
+			if err := w.cli.SendDatagram([]byte{byte(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(time.Second)
+		// The server reads nothing: 4 are queued, 6 dropped and counted.
+		if d := w.srv.Stats().DatagramsDropped; d != 6 {
+			t.Errorf("server dropped %d datagrams, want 6", d)
+		}
+		b, err := w.srv.ReceiveDatagram(context.Background())
+		if err != nil || len(b) != 1 || b[0] != 0 {
+			t.Errorf("first datagram = %v, %v", b, err)
+		}
+		w.cli.Close()
+	})
+}
+
+func TestWireDatagramsNotNegotiated(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWireTest(t, netsim.Impairment{}, nil, true)
+		if err := w.cli.SendDatagram([]byte("x")); !errors.Is(err, errDatagramsDisabled) {
+			t.Errorf("SendDatagram = %v, want errDatagramsDisabled", err)
+		}
+		if w.cli.MaxDatagramSize() != 0 {
+			t.Error("MaxDatagramSize != 0 without negotiation")
+		}
+		w.cli.Close()
+	})
+}
+
+func TestWireEndpointClose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWireTest(t, netsim.Impairment{Delay: 5 * time.Millisecond}, nil, true)
+		w.sep.Close()
+		if err := waitDone(t, w.srv, time.Second); !errors.Is(err, net.ErrClosed) {
+			t.Errorf("server conn ended with %v, want net.ErrClosed", err)
+		}
+		// The client hears CONNECTION_CLOSE with NO_ERROR.
+		wantTransportError(t, waitDone(t, w.cli, 5*time.Second), errCodeNoError, true)
+		if _, err := w.sep.Accept(context.Background()); !errors.Is(err, net.ErrClosed) {
+			t.Errorf("Accept after Close = %v", err)
+		}
+	})
+}
+
+func TestWireRetirePriorTo(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWireTest(t, netsim.Impairment{Delay: 5 * time.Millisecond}, nil, true)
+		time.Sleep(100 * time.Millisecond)
+		// The client gives the server a new ID and retires all older ones.
+		f := wire.NewConnectionIDFrame{SequenceNumber: 10, RetirePriorTo: 10,
+			ConnectionID: []byte{9, 9, 9, 9, 9, 9, 9, 9}}
+		w.cliLog.inject(appDataSpace, f.Append(nil))
+		w.cli.wake()
+		time.Sleep(time.Second)
+		// The server held the client's IDs 0 to 3 (the client issues up to
+		// our limit of 4); all are retired.
+		retired := w.srvLog.count(true, isType(wire.FrameTypeRetireConnectionID))
+		if retired != localConnIDLimit {
+			t.Errorf("server sent %d RETIRE_CONNECTION_ID, want %d", retired, localConnIDLimit)
+		}
+		// The connection keeps working with the new ID (the client routes it
+		// nowhere, so only the server's sending side is exercised).
+		if err := w.srv.closedErr(); err != nil {
+			t.Fatal(err)
+		}
+		w.cli.Close()
+	})
 }
