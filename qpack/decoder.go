@@ -11,7 +11,7 @@ import (
 const DefaultMaxFieldSectionSize = 64 << 10
 
 // DecoderConfig holds the limits a Decoder enforces. The first two are the
-// values the endpoint sends in its SETTINGS frame.
+// values the endpoint sends in its SETTINGS frame. NewDecoder copies it.
 type DecoderConfig struct {
 	// MaxTableCapacity is SETTINGS_QPACK_MAX_TABLE_CAPACITY: the largest
 	// dynamic table the peer's encoder may use. Zero, the default, allows

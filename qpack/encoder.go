@@ -12,7 +12,7 @@ const DefaultEncoderBlockedStreams = 100
 
 // EncoderConfig holds an Encoder's own limits. The peer's limits, from its
 // SETTINGS frame, are given later to Encoder.SetPeerSettings; the encoder
-// uses the smaller of each pair.
+// uses the smaller of each pair. NewEncoder copies it.
 type EncoderConfig struct {
 	// MaxTableCapacity bounds the memory the dynamic table may use on both
 	// sides. Zero means DefaultEncoderTableCapacity.

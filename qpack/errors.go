@@ -5,7 +5,8 @@ import (
 	"fmt"
 )
 
-// An ErrorCode is an HTTP/3 error code defined by RFC 9204, Section 6.
+// An ErrorCode is an HTTP/3 error code defined by RFC 9204, Section 6. It is
+// a plain value, safe to copy and share.
 type ErrorCode uint64
 
 // The QPACK error codes (RFC 9204, Section 6). Each one is a connection error.
@@ -39,7 +40,8 @@ func (c ErrorCode) String() string {
 // caller should close the connection with Code as the application error code.
 //
 // errors.Is(err, ErrDecompressionFailed) and the other sentinels below match
-// any *Error with the same Code, whatever its Reason.
+// any *Error with the same Code, whatever its Reason. An Error is never
+// modified once returned, so it may be shared between goroutines.
 type Error struct {
 	Code   ErrorCode
 	Reason string
@@ -74,10 +76,10 @@ var (
 // stream as unblocked, Decoder.TakeSection returns its fields.
 var ErrBlocked = errors.New("qpack: field section blocked on dynamic table inserts")
 
-// ErrFieldSectionTooLarge is returned when a decoded field section would
-// exceed DecoderConfig.MaxFieldSectionSize (or an encoded one would exceed
-// EncoderConfig.MaxFieldSectionSize). It is not a QPACK connection error: an
-// HTTP/3 endpoint answers it on the request stream (RFC 9114, Section 4.2.2).
+// ErrFieldSectionTooLarge is returned by the Decoder when a field section
+// would exceed DecoderConfig.MaxFieldSectionSize. It is not a QPACK
+// connection error: an HTTP/3 endpoint answers it on the request stream
+// (RFC 9114, Section 4.2.2).
 var ErrFieldSectionTooLarge = errors.New("qpack: field section exceeds the size limit")
 
 // errNeedMore reports that an instruction is incomplete; it never leaves the

@@ -1,7 +1,8 @@
 package qpack
 
 // A HeaderField is one field line of a field section: a header or trailer
-// field, or a pseudo-header.
+// field, or a pseudo-header. It is a plain value; the Encoder and Decoder
+// keep no reference to the HeaderFields they are given or return.
 type HeaderField struct {
 	Name  string
 	Value string
