@@ -90,13 +90,14 @@ func (a *AppKeys) Suite() uint16 {
 }
 
 // Seal sets the Key Phase bit of the short header in pkt to the current
-// write phase, then protects the packet like Keys.Seal.
+// write phase, then protects the packet like Keys.Seal. A long header packet
+// is refused with ErrBadArgument.
 func (a *AppKeys) Seal(pkt []byte, pnOffset, pnLen int, pn int64) ([]byte, error) {
 	if a.write == nil {
 		return nil, ErrNoKeys
 	}
-	if len(pkt) == 0 {
-		return nil, ErrBadArgument
+	if len(pkt) == 0 || pkt[0]&0x80 != 0 {
+		return nil, ErrBadArgument // 1-RTT packets have short headers
 	}
 	// RFC 9001, Section 6: the Key Phase bit names the keys in use.
 	pkt[0] &^= 0x04
@@ -132,11 +133,10 @@ func (a *AppKeys) Open(pkt []byte, pnOffset int, largest int64) (
 
 	k, advance := a.readCur, false
 	if keyPhase != a.readPhase {
-		switch {
-		case a.curFirst >= 0 && pn < a.curFirst:
+		if a.curFirst >= 0 && pn < a.curFirst {
 			// RFC 9001, Section 6.5: an older packet of the previous phase.
 			k = a.readPrev
-		default:
+		} else {
 			k, advance = a.readNext, true
 		}
 	}

@@ -225,6 +225,11 @@ func TestAppKeysWithoutKeys(t *testing.T) {
 	if _, _, _, err := a.Open(make([]byte, 40), off, -1); !errors.Is(err, ErrNoKeys) {
 		t.Errorf("Open without keys: %v", err)
 	}
+	client, _ := appPair(t, Version1, tls.TLS_AES_128_GCM_SHA256)
+	long := withTagRoom([]byte{0xc1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	if _, err := client.Seal(long, 7, 2, 0); !errors.Is(err, ErrBadArgument) {
+		t.Errorf("AppKeys.Seal of a long header: %v, want ErrBadArgument", err)
+	}
 	if err := a.InitiateUpdate(); !errors.Is(err, ErrNoKeys) {
 		t.Errorf("InitiateUpdate without keys: %v", err)
 	}
