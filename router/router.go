@@ -45,10 +45,17 @@ type Route struct {
 	Pattern string
 	// Mode is how the handler receives the request body.
 	Mode Mode
-	// Handler serves the request.
+	// Handler serves the request. On a route with a Datagram handler it is optional and
+	// runs first, as the gate of the CONNECT request: a status other than 2xx refuses it.
 	Handler http.Handler
-	// TODO: Datagram and WebTransport handlers join Handler once the h3 and wt layers
-	// they belong to exist; until then a route serves plain HTTP requests only.
+	// Datagram, when set, makes the route a CONNECT route whose HTTP datagrams
+	// (RFC 9297) go to this handler: the request is answered 200 (unless Handler refused
+	// it) and every datagram of the request, and every DATAGRAM capsule on its stream, is
+	// handed over until the client ends the stream or the connection ends. Method must
+	// be empty or CONNECT.
+	Datagram DatagramHandler
+	// TODO: a WebTransport session handler joins here once package wt exists; until
+	// then a route cannot accept WebTransport sessions.
 }
 
 // name describes the route in error messages.
@@ -66,6 +73,8 @@ type Options struct {
 	// Fallback serves requests that no route matches; nil means a 404 (or 405 when
 	// another method of the same path has a route).
 	Fallback http.Handler
+	// Counters, if set, counts the HTTP datagrams of the table's Datagram routes.
+	Counters *Counters
 }
 
 // Table is a built route table. It implements http.Handler.
@@ -75,6 +84,7 @@ type Table struct {
 	byPat    map[string]int // ServeMux pattern string to index in routes
 	limit    int64
 	fallback http.Handler
+	counters *Counters
 }
 
 // ErrInvalidRoute is wrapped by every error [New] returns for a bad route.
@@ -90,6 +100,10 @@ func New(routes []Route, opts Options) (*Table, error) {
 		byPat:    make(map[string]int, len(routes)),
 		limit:    opts.BodyLimit,
 		fallback: opts.Fallback,
+		counters: opts.Counters,
+	}
+	if t.counters == nil {
+		t.counters = new(Counters)
 	}
 	if t.limit <= 0 {
 		t.limit = DefaultBodyLimit
@@ -108,8 +122,11 @@ func (t *Table) add(i int) (err error) {
 	switch {
 	case r.Mode != Buffered && r.Mode != Streaming:
 		return fmt.Errorf("%w: %s: unknown mode %d", ErrInvalidRoute, r.name(i), int(r.Mode))
-	case r.Handler == nil:
+	case r.Handler == nil && r.Datagram == nil:
 		return fmt.Errorf("%w: %s: no handler", ErrInvalidRoute, r.name(i))
+	case r.Datagram != nil && r.Method != "" && r.Method != http.MethodConnect:
+		return fmt.Errorf("%w: %s: a Datagram route must use CONNECT", ErrInvalidRoute,
+			r.name(i))
 	case strings.ContainsAny(r.Method, " \t/"):
 		return fmt.Errorf("%w: %s: bad method", ErrInvalidRoute, r.name(i))
 	case strings.HasPrefix(strings.TrimSpace(r.Pattern), "GET ") ||
@@ -118,6 +135,9 @@ func (t *Table) add(i int) (err error) {
 			ErrInvalidRoute, r.name(i))
 	}
 	pat := r.Pattern
+	if r.Datagram != nil {
+		r.Method = http.MethodConnect
+	}
 	if r.Method != "" {
 		pat = r.Method + " " + r.Pattern
 	}
@@ -162,6 +182,9 @@ func (t *Table) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (t *Table) handlerFor(i int) http.Handler {
 	r := &t.routes[i]
 	h := r.Handler
+	if r.Datagram != nil {
+		return &datagramRoute{gate: h, serve: r.Datagram, counters: t.counters}
+	}
 	if r.Mode == Streaming {
 		return h
 	}
