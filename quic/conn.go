@@ -35,6 +35,9 @@ type Conn struct {
 	isClient     bool
 	remote       netip.AddrPort
 	ownsEndpoint bool
+	// countedHandshake: the endpoint counts this server connection among
+	// those in the handshake; the loop uncounts it once.
+	countedHandshake bool
 
 	// inbox holds messages routed by the endpoint; the loop drains it.
 	inMu      sync.Mutex

@@ -223,6 +223,7 @@ func (c *Conn) finish() {
 	default:
 		close(c.handshakeCh)
 	}
+	c.uncountHandshake()
 	c.ep.unregister(c)
 	if s.tls != nil {
 		s.tls.Close()
@@ -241,5 +242,14 @@ func (c *Conn) finish() {
 	}
 	if c.ownsEndpoint {
 		c.ep.Close()
+	}
+}
+
+// uncountHandshake removes a server connection from the endpoint's count of
+// handshakes in progress, once.
+func (c *Conn) uncountHandshake() {
+	if c.countedHandshake {
+		c.countedHandshake = false
+		c.ep.handshaking.Add(-1)
 	}
 }

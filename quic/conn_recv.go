@@ -34,6 +34,11 @@ func (c *Conn) handleDatagram(b []byte, addr wireAddr, now time.Time) {
 		return
 	}
 	s.recvBytes += uint64(len(b))
+	// RFC 9000, Section 14.1: a server drops Initial packets in datagrams
+	// smaller than 1200 bytes.
+	if !c.isClient && len(b) < minInitialSize && len(b) > 0 && b[0]&0xb0 == 0x80 {
+		return
+	}
 	var firstDCID []byte
 	whole := b
 	for len(b) > 0 {

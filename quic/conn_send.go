@@ -99,7 +99,7 @@ func (c *Conn) flushMessages(msgs []txMessage) {
 	if len(msgs) == 0 {
 		return
 	}
-	out := make([]udpio.Message, 0, len(msgs))
+	out := c.state.udpMsgs[:0]
 	for _, m := range msgs {
 		if m.n == 0 {
 			continue
@@ -112,6 +112,8 @@ func (c *Conn) flushMessages(msgs []txMessage) {
 			SegmentSize: seg})
 	}
 	c.ep.send(out)
+	clear(out)
+	c.state.udpMsgs = out[:0]
 	for _, m := range msgs {
 		*m.buf = (*m.buf)[:0]
 		txPool.Put(m.buf)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/peregrine-h3/peregrine/quic/internal/protection"
 	"github.com/peregrine-h3/peregrine/quic/internal/recovery"
+	"github.com/peregrine-h3/peregrine/quic/internal/udpio"
 	"github.com/peregrine-h3/peregrine/quic/internal/wire"
 )
 
@@ -120,6 +121,7 @@ type connLoopState struct {
 
 	// Scratch buffers reused by the loop.
 	txMsgs  []txMessage
+	udpMsgs []udpio.Message
 	recs    []streamFrameRecord
 	ackBuf  []wire.AckRange
 	frames  []sentFrame

@@ -149,6 +149,7 @@ func (c *Conn) onHandshakeComplete() error {
 	c.log.Debug("quic: handshake complete", "alpn", st.NegotiatedProtocol,
 		"client", c.isClient)
 	close(c.handshakeCh)
+	c.uncountHandshake()
 	if !c.isClient {
 		select {
 		case c.ep.acceptQ <- c:

@@ -22,6 +22,9 @@ const (
 	// acceptQueueLen bounds connections whose handshake completed but that
 	// Accept has not returned yet; beyond it new connections are refused.
 	acceptQueueLen = 128
+	// maxHandshaking bounds server connections in the handshake at once, so
+	// that a flood of Initials cannot create unbounded state.
+	maxHandshaking = 1024
 	// resetRate and resetBurst limit stateless resets and Version Negotiation
 	// packets to resetRate per second with bursts of resetBurst.
 	resetRate  = 100
@@ -54,6 +57,10 @@ type Endpoint struct {
 	// testHooks, set by tests before any connection starts, gives each new
 	// connection its hooks.
 	testHooks func(c *Conn) *connTestHooks
+
+	// handshaking counts server connections whose handshake has not
+	// completed; new ones beyond maxHandshaking are not created.
+	handshaking atomic.Int64
 
 	// Counters of datagrams dropped by the endpoint.
 	droppedQueueFull atomic.Uint64

@@ -166,6 +166,10 @@ func (e *Endpoint) lookup(id []byte) *Conn {
 
 // acceptNew creates a server connection for a client's first Initial.
 func (e *Endpoint) acceptNew(d *rxBuf, dcid, scid []byte) *Conn {
+	if e.handshaking.Load() >= maxHandshaking {
+		e.droppedUnknown.Add(1)
+		return nil
+	}
 	c, err := newConn(e, e.cfg, false, d.addr, dcid, scid)
 	if err != nil {
 		e.log.Warn("quic: cannot create connection", "err", err)
@@ -184,6 +188,8 @@ func (e *Endpoint) acceptNew(d *rxBuf, dcid, scid []byte) *Conn {
 	// ID) to the same connection until the handshake completes.
 	e.conns[string(dcid)] = c
 	e.mu.Unlock()
+	e.handshaking.Add(1)
+	c.countedHandshake = true
 	go c.run()
 	return c
 }
