@@ -1,6 +1,9 @@
 package qpack
 
-import "slices"
+import (
+	"encoding/binary"
+	"slices"
+)
 
 // huffmanEOS is the EOS symbol of RFC 7541, Appendix B.
 const huffmanEOS = 256
@@ -125,17 +128,22 @@ func huffmanEncodedLen(s string) int {
 // significant bits of EOS (all ones) to a whole byte (RFC 7541, Section
 // 5.2).
 func appendHuffman(b []byte, s string) []byte {
-	var acc uint64 // pending bits, right-aligned
+	var acc uint64 // pending bits, right-aligned; higher bits are stale
 	var nacc uint  // how many
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		n := uint(huffmanBitLen[c])
 		acc = acc<<n | uint64(huffmanCode[c])
 		nacc += n
-		for nacc >= 8 {
-			nacc -= 8
-			b = append(b, byte(acc>>nacc))
+		// At most 31+30 bits are pending here: flush 32 at a time.
+		if nacc >= 32 {
+			nacc -= 32
+			b = binary.BigEndian.AppendUint32(b, uint32(acc>>nacc))
 		}
+	}
+	for nacc >= 8 {
+		nacc -= 8
+		b = append(b, byte(acc>>nacc))
 	}
 	if nacc > 0 {
 		b = append(b, byte(acc<<(8-nacc))|byte(0xff>>nacc))
