@@ -35,7 +35,9 @@ type EncoderConfig struct {
 // An Encoder is safe for concurrent use by the goroutines of several
 // request streams. Until SetPeerSettings is called it uses only the static
 // table. Once WriteDecoderStream returns an *Error, the connection must be
-// closed; every later call returns the same error.
+// closed; every later call returns the same error. Its memory is bounded:
+// while sections on 1,024 streams await acknowledgment, new sections use
+// only the static table and literals.
 type Encoder struct {
 	mu  sync.Mutex
 	cfg EncoderConfig
@@ -183,6 +185,10 @@ func (e *Encoder) EncodeSection(streamID uint64, fields []HeaderField,
 		base:     e.table.insertCount(),
 		minRef:   noRef,
 		drain:    e.drainIndex(),
+		// A peer that never acknowledges would make the record of
+		// unacknowledged sections grow without end: past a bound, sections
+		// do without the dynamic table until acknowledgments arrive.
+		static: len(e.unacked) >= maxUnackedStreams,
 	}
 	e.lines = e.lines[:0]
 	for i := range fields {
@@ -201,6 +207,11 @@ func (e *Encoder) EncodeSection(streamID uint64, fields []HeaderField,
 	return dst, nil
 }
 
+// maxUnackedStreams bounds how many streams may have unacknowledged sections
+// that reference the dynamic table. A peer acknowledges each section once it
+// has decoded it, so only streams in flight count against it.
+const maxUnackedStreams = 1024
+
 // noRef is encodeState.minRef when the section references nothing.
 const noRef = ^uint64(0)
 
@@ -211,6 +222,7 @@ type encodeState struct {
 	ric      uint64 // one more than the newest entry referenced, or 0
 	minRef   uint64 // the oldest entry referenced, or noRef
 	drain    uint64 // entries below this absolute index are draining
+	static   bool   // use no dynamic table in this section
 	// mayBlock is set once the section is known to be allowed to reference
 	// entries the peer has not acknowledged; checked tells that it was
 	// computed.

@@ -9,7 +9,7 @@ func (e *Encoder) encodeField(s *encodeState, b []byte, f *HeaderField) []byte {
 			return appendInt(b, 0xc0, 6, uint64(idx))
 		}
 	}
-	if sensitive || e.table.capacity == 0 {
+	if sensitive || e.table.capacity == 0 || s.static {
 		return e.appendLiteral(s, b, f, sensitive)
 	}
 	if abs, ok := e.byField[staticKey{f.Name, f.Value}]; ok {
@@ -38,7 +38,7 @@ func (e *Encoder) encodeField(s *encodeState, b []byte, f *HeaderField) []byte {
 // must still be in the table, and unless the peer has acknowledged it, the
 // stream must be allowed to risk blocking (RFC 9204, Section 2.1.2).
 func (e *Encoder) canReference(s *encodeState, abs uint64) bool {
-	if e.table.entry(abs) == nil {
+	if s.static || e.table.entry(abs) == nil {
 		return false
 	}
 	return abs < e.knownReceived || e.mayBlock(s)

@@ -338,3 +338,26 @@ func TestEncoderDuplicatesDrainingEntries(t *testing.T) {
 		t.Errorf("%d of 60 sections fell back to literals", literals)
 	}
 }
+
+// TestEncoderBoundsUnacknowledged checks that a peer that never
+// acknowledges sections cannot make the encoder's records grow without
+// bound: past maxUnackedStreams, sections stop using the dynamic table.
+func TestEncoderBoundsUnacknowledged(t *testing.T) {
+	p := newPipe(t, 4096, 100)
+	fields := []HeaderField{{Name: "x-a", Value: "1"}}
+	p.roundTrip(0, fields, false)
+	// The insert is acknowledged, so every section may reference it.
+	if err := p.enc.WriteDecoderStream([]byte{0x01}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < maxUnackedStreams+10; i++ {
+		sec, _ := p.roundTrip(uint64(i)*4, fields, false)
+		usesTable := sec[0] != 0
+		if want := i < maxUnackedStreams; usesTable != want {
+			t.Fatalf("section %d: uses the table = %v, want %v", i, usesTable, want)
+		}
+	}
+	if n := len(p.enc.unacked); n != maxUnackedStreams {
+		t.Errorf("%d streams recorded, want %d", n, maxUnackedStreams)
+	}
+}
