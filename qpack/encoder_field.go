@@ -24,8 +24,9 @@ func (e *Encoder) encodeField(s *encodeState, b []byte, f *HeaderField) []byte {
 		if abs >= s.drain && e.canReference(s, abs) {
 			return e.appendIndexed(s, b, abs)
 		}
-		// A second copy could not be referenced either until the peer
-		// acknowledges it.
+		// The entry is draining and no copy fits, or the peer has not
+		// acknowledged it and this stream may not risk blocking; a new
+		// copy would not help either way.
 		return e.appendLiteral(s, b, f, false)
 	}
 	if abs, ok := e.insert(s, f); ok && e.canReference(s, abs) {
