@@ -5,13 +5,15 @@ go 1.26.0
 require (
 	github.com/peregrine-h3/peregrine v0.0.0
 	github.com/quic-go/quic-go v0.64.1
-	golang.org/x/sync v0.22.0
+	golang.org/x/sync v0.25.0
 )
 
 require (
+	github.com/quic-go/qpack v0.6.0 // indirect
 	golang.org/x/crypto v0.59.0 // indirect
 	golang.org/x/net v0.63.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
 )
 
 replace github.com/peregrine-h3/peregrine => ../
