@@ -30,6 +30,8 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+	@if [ -f bench/go.mod ]; then echo "== bench bench/"; \
+		(cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME)) || exit 1; fi
 
 run:
 	$(GO) run ./cmd/peregrine serve

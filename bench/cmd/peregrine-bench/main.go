@@ -25,6 +25,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -96,14 +97,15 @@ func main() {
 		}
 		return
 	}
-	if err := run(o); err != nil {
+	if err := run(o, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "peregrine-bench:", err)
 		os.Exit(1)
 	}
 }
 
-// run runs the comparisons o asks for and prints the report.
-func run(o options) error {
+// run runs the comparisons o asks for, prints the report to out and progress
+// to logw.
+func run(o options, out, logw io.Writer) error {
 	if o.what != "quic" && o.what != "h3" && o.what != "all" {
 		return fmt.Errorf("-what must be quic, h3 or all, not %q", o.what)
 	}
@@ -126,7 +128,7 @@ func run(o options) error {
 	if err := writeCert(dir, cert); err != nil {
 		return err
 	}
-	r := &runner{o: o, cert: cert, certDir: dir, pairs: pairs}
+	r := &runner{o: o, cert: cert, certDir: dir, pairs: pairs, log: logw}
 	var results []result
 	if o.what != "h3" {
 		res, err := r.repeat(r.quicRun)
@@ -143,12 +145,12 @@ func run(o options) error {
 		results = append(results, res...)
 	}
 	if o.json {
-		enc := json.NewEncoder(os.Stdout)
+		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(report{Options: o.describe(), Runs: results,
 			Medians: medians(results)})
 	}
-	printTables(os.Stdout, o, medians(results))
+	printTables(out, o, medians(results))
 	return nil
 }
 

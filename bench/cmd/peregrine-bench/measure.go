@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
+	"io"
 	"time"
 
 	"github.com/peregrine-h3/peregrine/bench"
@@ -26,6 +26,7 @@ type runner struct {
 	cert    *bench.Cert
 	certDir string
 	pairs   []pair
+	log     io.Writer // progress: one line per measurement
 }
 
 // repeat runs one comparison o.runs times over every pairing, interleaved so
@@ -38,7 +39,7 @@ func (r *runner) repeat(f func(p pair) (result, error)) ([]result, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s client, %s server: %w", p.client, p.server, err)
 			}
-			fmt.Fprintf(os.Stderr, "run %d: %s %s->%s %v\n", i+1, res.Test, p.client,
+			fmt.Fprintf(r.log, "run %d: %s %s->%s %v\n", i+1, res.Test, p.client,
 				p.server, res.Metrics)
 			out = append(out, res)
 		}
