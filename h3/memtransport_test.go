@@ -436,6 +436,8 @@ func (c *memConn) ConnectionState() tls.ConnectionState {
 		NegotiatedProtocol: "h3", ServerName: "example.test"}
 }
 
+func (c *memConn) SmoothedRTT() time.Duration { return 0 }
+
 func (c *memConn) LocalAddr() net.Addr  { return c.local }
 func (c *memConn) RemoteAddr() net.Addr { return c.rem }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"time"
 
 	"github.com/peregrine-h3/peregrine/quic"
 )
@@ -28,6 +29,8 @@ func (a quicAdapter) AcceptStream(ctx context.Context) (quicStream, error) {
 func (a quicAdapter) AcceptUniStream(ctx context.Context) (quicStream, error) {
 	return streamOrNil(a.Conn.AcceptUniStream(ctx))
 }
+
+func (a quicAdapter) SmoothedRTT() time.Duration { return a.Conn.Stats().SmoothedRTT }
 
 // streamOrNil keeps a nil *quic.Stream from becoming a non-nil interface.
 func streamOrNil(s *quic.Stream, err error) (quicStream, error) {

@@ -233,6 +233,12 @@ func (w *responseWriter) finish() {
 	} else {
 		w.qs.Close()
 	}
+	if w.stream != nil {
+		// A CONNECT stream ends with our FIN alone: STOP_SENDING would tell
+		// peers such as Chromium that the session was lost, and the peer
+		// ends its side after seeing ours. Its reader may still be in use.
+		return
+	}
 	if !w.m.done() {
 		w.qs.CancelRead(uint64(ErrCodeNoError))
 	}

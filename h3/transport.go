@@ -38,6 +38,8 @@ type quicConn interface {
 	ConnectionState() tls.ConnectionState
 	LocalAddr() net.Addr
 	RemoteAddr() net.Addr
+	// SmoothedRTT is the connection's RTT estimate (quic.Conn.Stats).
+	SmoothedRTT() time.Duration
 }
 
 // Unidirectional stream types (RFC 9114, Section 6.2; RFC 9204, Section 4.2).
