@@ -24,9 +24,11 @@
 // # Limitations
 //
 //   - The encoder's choice of what to insert is simple: every field that is
-//     not sensitive, not in the static table, not larger than three
-//     quarters of the table and not of a kind whose values seldom repeat
-//     (:path, content-length, date, etag and a few more) is inserted.
+//     not sensitive, not in the static table, not larger than a quarter of
+//     the table and not of a kind whose values seldom repeat (:path,
+//     content-length, date, etag and a few more) is inserted. It does not
+//     wait to see a value twice, so unique values still cost encoder-stream
+//     bytes.
 //   - The encoder's draining region is fixed (the oldest quarter of the
 //     table once it is three quarters full). It duplicates an entry there
 //     when there is room, but with a small table and a long round trip the

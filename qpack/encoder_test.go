@@ -225,22 +225,25 @@ func TestDecoderStreamErrors(t *testing.T) {
 }
 
 func TestEncoderStreamCancellationUnpins(t *testing.T) {
-	p := newPipe(t, 64, 100) // room for one small entry
-	p.roundTrip(0, []HeaderField{{Name: "x-a", Value: "1"}}, false)
-	// Acknowledge the insert but keep stream 0's reference.
-	if err := p.enc.WriteDecoderStream([]byte{0x01}); err != nil {
+	p := newPipe(t, 160, 100) // four 36-byte entries fill it
+	p.roundTrip(0, []HeaderField{
+		{Name: "x-a", Value: "1"}, {Name: "x-b", Value: "2"},
+		{Name: "x-c", Value: "3"}, {Name: "x-d", Value: "4"},
+	}, false)
+	// Acknowledge the inserts but keep stream 0's references.
+	if err := p.enc.WriteDecoderStream([]byte{0x04}); err != nil {
 		t.Fatal(err)
 	}
-	_, es := p.roundTrip(4, []HeaderField{{Name: "x-b", Value: "2"}}, false)
+	_, es := p.roundTrip(4, []HeaderField{{Name: "x-e", Value: "5"}}, false)
 	if len(es) != 0 {
 		t.Fatalf("evicted an entry still referenced: %x", es)
 	}
 	if err := p.enc.WriteDecoderStream([]byte{0x40}); err != nil { // cancel stream 0
 		t.Fatal(err)
 	}
-	_, es = p.roundTrip(8, []HeaderField{{Name: "x-b", Value: "2"}}, false)
+	_, es = p.roundTrip(8, []HeaderField{{Name: "x-e", Value: "5"}}, false)
 	if len(es) == 0 {
-		t.Fatal("did not insert after the reference was cancelled")
+		t.Fatal("did not insert after the references were cancelled")
 	}
 }
 
