@@ -48,6 +48,19 @@ type Transport struct {
 	// Logger receives connection errors; nil discards.
 	Logger *slog.Logger
 
+	// AdditionalSettings are sent in our SETTINGS frame besides the ones
+	// this package sends itself, for extensions such as WebTransport.
+	AdditionalSettings map[uint64]uint64
+
+	// StreamHijacker, if set, is offered every server-initiated
+	// bidirectional stream (see hooks.go); without it, or when it declines,
+	// such a stream is a connection error.
+	StreamHijacker StreamHijacker
+
+	// UniStreamHijacker, if set, is offered every unidirectional stream of
+	// an unknown type.
+	UniStreamHijacker UniStreamHijacker
+
 	// dial opens a QUIC connection to authority. The quic adapter sets it
 	// from the exported dial options; tests set it to the memory transport.
 	dial func(ctx context.Context, authority string, tlsConf *tls.Config) (quicConn, error)
@@ -219,12 +232,13 @@ func (t *Transport) dialConn(ctx context.Context, key string) (*clientConn, erro
 	}
 	cc := &clientConn{t: t, key: key, c: newConn(qc, false, t.Logger, maxField, codec)}
 	cc.c.onGoaway = func(int64) { t.forget(key, cc) }
+	cc.c.setHooks(t.StreamHijacker, t.UniStreamHijacker, t.AdditionalSettings)
 	cc.tls = qc.ConnectionState()
 	if err := cc.c.start(ctx); err != nil {
 		qc.CloseWithError(uint64(ErrCodeInternalError), "cannot open control streams")
 		return nil, err
 	}
-	go cc.refuseServerStreams()
+	go cc.acceptServerStreams()
 	return cc, nil
 }
 
@@ -258,13 +272,4 @@ type clientConn struct {
 // usable reports whether new requests may be sent on the connection.
 func (cc *clientConn) usable() bool {
 	return cc.c.qc.Context().Err() == nil && cc.c.goawayLimit() < 0
-}
-
-// refuseServerStreams treats any server-initiated bidirectional stream as
-// H3_STREAM_CREATION_ERROR (RFC 9114, Section 6.1).
-func (cc *clientConn) refuseServerStreams() {
-	if _, err := cc.c.qc.AcceptStream(cc.c.qc.Context()); err != nil {
-		return
-	}
-	cc.c.closeWithError(ErrCodeStreamCreationError, "server-initiated bidirectional stream")
 }

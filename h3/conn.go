@@ -43,6 +43,7 @@ type conn struct {
 
 	dgramsDropped atomic.Uint64
 	onGoaway      func(id int64) // client hook, called with mu not held
+	hooks         connHooks      // extension points, set before start
 }
 
 // newConn sets up the connection state; start opens the streams.
@@ -84,7 +85,7 @@ func (c *conn) start(ctx context.Context) error {
 		return err
 	}
 	b := appendVarint(nil, streamTypeControl)
-	b = appendSettingsFrame(b, c.local)
+	b = appendSettingsWithExtra(b, c.local, c.hooks.extra)
 	if rand.IntN(2) == 0 {
 		b = appendGreaseFrame(b, rand.Uint64N(1<<16))
 	}
@@ -203,17 +204,19 @@ func (c *conn) acceptUniStreams() {
 // handleUniStream reads the stream type and serves the stream until it ends
 // (RFC 9114, Section 6.2).
 func (c *conn) handleUniStream(s quicStream) {
-	br := bufio.NewReaderSize(s, 4096)
-	typ, err := readVarint(br)
+	typ, _, err := readStreamVarint(s)
 	if err != nil {
 		return // The stream was reset or ended before its type: ignore it.
 	}
 	if typ > streamTypeQPACKDecoder {
 		// RFC 9114, Section 6.2: unknown types are aborted, never a
-		// connection error.
-		s.CancelRead(uint64(ErrCodeStreamCreationError))
+		// connection error, unless an extension takes them.
+		if !c.hijackUni(typ, s) {
+			s.CancelRead(uint64(ErrCodeStreamCreationError))
+		}
 		return
 	}
+	br := bufio.NewReaderSize(s, 4096)
 	if typ == streamTypePush {
 		if c.server {
 			// RFC 9114, Section 6.2.2: only servers push.
@@ -273,6 +276,7 @@ func (c *conn) readControl(fr *frameReader) error {
 		return connError(ErrCodeSettingsError, "H3_DATAGRAM without QUIC datagrams")
 	}
 	c.peer = s
+	c.hooks.peerAll = allSettings(p)
 	c.codec.setPeerSettings(s.qpackMaxTableCapacity, s.qpackBlockedStreams)
 	close(c.peerReady)
 	for {
