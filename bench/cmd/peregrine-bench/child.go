@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -33,14 +34,16 @@ func writeCert(dir string, cert *bench.Cert) error {
 	return os.WriteFile(filepath.Join(dir, "key.pem"), cert.KeyPEM, 0o600)
 }
 
-// startChild starts a server of the given kind ("quic" or "h3") and stack.
-func startChild(kind string, stack bench.Stack, certDir string, body int) (*child, error) {
+// startChild starts a server of the given kind ("quic" or "h3") and stack,
+// which writes a CPU profile to profile unless it is empty.
+func startChild(kind string, stack bench.Stack, certDir, profile string,
+	body int) (*child, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(self, "-serve", kind+"-"+string(stack), "-certdir", certDir,
-		"-body", strconv.Itoa(body))
+		"-body", strconv.Itoa(body), "-cpuprofile", profile)
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -101,7 +104,18 @@ func (c *child) stop() error {
 
 // serve is the child's side: start the server named by what, print its
 // address, answer usage requests until stdin closes.
-func serve(what, certDir string, body int) error {
+func serve(what, certDir, profile string, body int) error {
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	certPEM, err := os.ReadFile(filepath.Join(certDir, "cert.pem"))
 	if err != nil {
 		return err

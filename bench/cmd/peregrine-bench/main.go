@@ -4,7 +4,7 @@
 // Usage:
 //
 //	peregrine-bench [-what quic|h3|all] [-duration 3s] [-runs 3] [-size 64MiB]
-//	    [-streams N] [-conns N] [-body 1024] [-pairs all|same] [-json]
+//	    [-streams N] [-conns N] [-body 1024] [-pairs all|same] [-json] [-profile dir]
 //
 // The QUIC comparison transfers -size bytes per stream from server to client
 // on -streams streams (default 1) of each of -conns connections (default 1),
@@ -17,7 +17,9 @@
 // Every server runs in a child process (the binary re-executed with -serve),
 // which reports its own getrusage CPU time and allocation count before and
 // after the measured interval; client figures are this process's over the same
-// interval. Servers are paired with both stacks' clients (-pairs all), so that
+// interval. With -profile, each server child writes a CPU profile of its whole
+// life (setup, warm-up and measurement) to the directory, named after the test,
+// the server, the client and the run. Servers are paired with both stacks' clients (-pairs all), so that
 // ours and quic-go's servers are also compared with an equal client.
 package main
 
@@ -69,6 +71,7 @@ type options struct {
 	body     int
 	pairs    string
 	json     bool
+	profile  string // directory for the servers' CPU profiles; empty for none
 }
 
 func main() {
@@ -85,13 +88,16 @@ func main() {
 	flag.StringVar(&o.pairs, "pairs", "all",
 		"all: every client with every server; same: each stack with itself")
 	flag.BoolVar(&o.json, "json", false, "print every run and the medians as JSON")
+	flag.StringVar(&o.profile, "profile", "",
+		"write each server child's CPU profile into this directory")
 	serveWhat := flag.String("serve", "", "internal: run a server for the parent process")
 	certDir := flag.String("certdir", "", "internal: directory of the server's certificate")
+	cpuProfile := flag.String("cpuprofile", "", "internal: the server's CPU profile file")
 	flag.Parse()
 	o.size = int64(size)
 
 	if *serveWhat != "" {
-		if err := serve(*serveWhat, *certDir, o.body); err != nil {
+		if err := serve(*serveWhat, *certDir, *cpuProfile, o.body); err != nil {
 			fmt.Fprintln(os.Stderr, "peregrine-bench server:", err)
 			os.Exit(1)
 		}

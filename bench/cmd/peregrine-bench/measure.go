@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"time"
 
 	"github.com/peregrine-h3/peregrine/bench"
@@ -31,11 +32,11 @@ type runner struct {
 
 // repeat runs one comparison o.runs times over every pairing, interleaved so
 // that a noisy moment of the machine hurts every stack alike.
-func (r *runner) repeat(f func(p pair) (result, error)) ([]result, error) {
+func (r *runner) repeat(f func(p pair, run int) (result, error)) ([]result, error) {
 	var out []result
 	for i := range r.o.runs {
 		for _, p := range r.pairs {
-			res, err := f(p)
+			res, err := f(p, i+1)
 			if err != nil {
 				return nil, fmt.Errorf("%s client, %s server: %w", p.client, p.server, err)
 			}
@@ -45,6 +46,16 @@ func (r *runner) repeat(f func(p pair) (result, error)) ([]result, error) {
 		}
 	}
 	return out, nil
+}
+
+// profilePath names the server's CPU profile file of one measurement, or
+// returns "" when profiles were not asked for.
+func (r *runner) profilePath(test string, p pair, run int) string {
+	if r.o.profile == "" {
+		return ""
+	}
+	return filepath.Join(r.o.profile,
+		fmt.Sprintf("%s-server-%s-client-%s-run%d.pprof", test, p.server, p.client, run))
 }
 
 // measure runs f and returns the client's (this process's) and the server
@@ -64,10 +75,10 @@ func measure(ch *child, f func() error) (cli, srv bench.Usage, err error) {
 }
 
 // quicRun measures bulk throughput and handshakes for one pairing.
-func (r *runner) quicRun(p pair) (result, error) {
+func (r *runner) quicRun(p pair, run int) (result, error) {
 	res := result{Test: "quic", Client: p.client, Server: p.server,
 		Metrics: map[string]float64{}}
-	ch, err := startChild("quic", p.server, r.certDir, 0)
+	ch, err := startChild("quic", p.server, r.certDir, r.profilePath("quic", p, run), 0)
 	if err != nil {
 		return res, err
 	}
@@ -125,10 +136,10 @@ func msPer(d time.Duration, n int) float64 {
 }
 
 // h3Run measures small GETs for one pairing.
-func (r *runner) h3Run(p pair) (result, error) {
+func (r *runner) h3Run(p pair, run int) (result, error) {
 	res := result{Test: "h3", Client: p.client, Server: p.server,
 		Metrics: map[string]float64{}}
-	ch, err := startChild("h3", p.server, r.certDir, r.o.body)
+	ch, err := startChild("h3", p.server, r.certDir, r.profilePath("h3", p, run), r.o.body)
 	if err != nil {
 		return res, err
 	}
