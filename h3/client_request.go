@@ -22,6 +22,9 @@ func (cc *clientConn) roundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	isConnect := req.Method == http.MethodConnect
 	protocol := req.Header.Get(":protocol")
+	if protocol == "" && isConnect && req.Proto != "" && !strings.HasPrefix(req.Proto, "HTTP/") {
+		protocol = req.Proto // quic-go's http3 takes :protocol from Proto.
+	}
 	if protocol != "" {
 		// RFC 9220, Section 3: wait for the server's SETTINGS.
 		s, err := cc.c.peerSettings(ctx)
@@ -70,10 +73,14 @@ func (cc *clientConn) roundTrip(req *http.Request) (*http.Response, error) {
 		qs.CancelRead(uint64(ErrCodeRequestCancelled))
 		body.Close()
 	})
-	if !isConnect {
-		go cc.writeBody(qs, req, body)
-	} else {
+	switch {
+	case isConnect:
 		body.Close()
+	case outgoingLength(req) == 0 && len(req.Trailer) == 0:
+		body.Close()
+		qs.Close() // A bodiless request needs no goroutine.
+	default:
+		go cc.writeBody(qs, req, body)
 	}
 	resp, err := cc.readResponse(ctx, qs, req, stop, flow)
 	if err != nil {
