@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/peregrine-h3/peregrine/server"
+	"github.com/peregrine-h3/peregrine/server/demo"
+)
+
+// shutdownTimeout bounds a graceful shutdown before the server is closed.
+const shutdownTimeout = 10 * time.Second
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fs.String("addr", server.DefaultAddr, "UDP and TCP `address` to listen on")
+	rootDir := fs.String("root", "", "serve the files under `DIR` instead of the demo pages")
+	cert := fs.String("cert", "", "certificate chain PEM `file` (default: generate one)")
+	key := fs.String("key", "", "private key PEM `file`")
+	certOut := fs.String("cert-out", "", "write a generated certificate to `DIR`/cert.pem "+
+		"and DIR/key.pem")
+	noTCP := fs.Bool("no-tcp", false, "serve HTTP/3 only, not HTTP/1.1 and HTTP/2 over TCP")
+	verbose := fs.Bool("v", false, "log at debug level")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	opts := server.Options{Addr: *addr, CertFile: *cert, KeyFile: *key, Logger: logger,
+		DisableTCP: *noTCP}
+	var root *os.Root
+	if *rootDir != "" {
+		var err error
+		if root, err = os.OpenRoot(*rootDir); err != nil {
+			return err
+		}
+		defer root.Close()
+	}
+	var srv *server.Server
+	demo.Apply(&opts, func() server.Stats { return srv.Stats() }, root)
+	srv, err := server.New(opts)
+	if err != nil {
+		return err
+	}
+	if dc := srv.DevCert(); dc != nil && *certOut != "" {
+		if err := writeCert(*certOut, dc); err != nil {
+			return err
+		}
+	}
+	pc, err := net.ListenPacket("udp", *addr)
+	if err != nil {
+		return err
+	}
+	if !*noTCP {
+		l, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err != nil {
+			pc.Close()
+			return err
+		}
+		go srv.ServeTCP(l)
+	}
+	printHowTo(pc.LocalAddr().(*net.UDPAddr).Port, srv.DevCert())
+	go handleSignals(srv, logger)
+	if err := srv.Serve(pc); !errors.Is(err, server.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// handleSignals shuts the server down on the first SIGINT or SIGTERM and closes it on
+// the second.
+func handleSignals(srv *server.Server, logger *slog.Logger) {
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	<-sig
+	logger.Info("shutting down; signal again to close at once")
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	go func() {
+		select {
+		case <-sig:
+			logger.Info("closing now")
+			cancel()
+			srv.Close()
+		case <-ctx.Done():
+		}
+	}()
+	if err := srv.Shutdown(ctx); err != nil {
+		logger.Info("shutdown cut short", "err", err)
+	}
+}
+
+func writeCert(dir string, dc *server.DevCert) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), dc.CertPEM, 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "key.pem"), dc.KeyPEM, 0o600)
+}
+
+func printHowTo(port int, dc *server.DevCert) {
+	origin := fmt.Sprintf("localhost:%d", port)
+	fmt.Printf("Peregrine is serving https://%s/ over HTTP/3 (UDP) and HTTP/1.1+2 (TCP).\n",
+		origin)
+	if dc == nil {
+		fmt.Printf("Open it in Chromium with: chromium --origin-to-force-quic-on=%s "+
+			"https://%s/\n", origin, origin)
+	} else {
+		fmt.Printf("Open it in Chromium with the development certificate:\n"+
+			"  chromium --origin-to-force-quic-on=%s \\\n"+
+			"    --ignore-certificate-errors-spki-list=%s https://%s/\n"+
+			"WebTransport serverCertificateHashes value: %s\n", origin, dc.SPKI, origin,
+			dc.SHA256)
+	}
+	fmt.Printf("Or from a shell: go run ./cmd/peregrine get -k -v https://%s/bytes/1000\n",
+		origin)
+}
