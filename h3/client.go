@@ -19,7 +19,9 @@ import (
 // set its fields before the first request.
 //
 // An extended CONNECT request (RFC 9220) carries its protocol in
-// req.Header[":protocol"], as with golang.org/x/net/http2. The response Body
+// req.Header[":protocol"], as with golang.org/x/net/http2; req.Proto is used
+// instead when it is set to something other than "HTTP/...", as quic-go's
+// http3 package does. The response Body
 // of any CONNECT request is a *Stream: write to it to send data and HTTP
 // datagrams, read it to receive; the request's Body is not sent.
 type Transport struct {

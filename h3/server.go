@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 )
 
 // A Server serves HTTP/3 requests on QUIC connections with an http.Handler.
@@ -34,6 +35,18 @@ type Server struct {
 	// Otherwise the panic is logged with its stack at level Error.
 	PanicHandler func(r *http.Request, v any)
 
+	// AdditionalSettings are sent in our SETTINGS frame besides the ones
+	// this package sends itself, for extensions such as WebTransport.
+	AdditionalSettings map[uint64]uint64
+
+	// StreamHijacker, if set, is offered every request stream whose first
+	// varint is not a known frame type (see hooks.go).
+	StreamHijacker StreamHijacker
+
+	// UniStreamHijacker, if set, is offered every unidirectional stream of
+	// an unknown type.
+	UniStreamHijacker UniStreamHijacker
+
 	// newCodec returns the QPACK state for a new connection.
 	newCodec func() fieldCodec
 
@@ -42,6 +55,28 @@ type Server struct {
 	shutdown bool
 	ctx      context.Context // ends on Shutdown or Close, for Serve
 	cancel   context.CancelFunc
+
+	onShutdown []func() // from RegisterOnShutdown
+}
+
+// RegisterOnShutdown registers f to be called when Shutdown starts, before
+// the connections are drained; an extension uses it to end long-lived
+// requests such as WebTransport sessions gracefully.
+func (s *Server) RegisterOnShutdown(f func()) {
+	s.mu.Lock()
+	s.onShutdown = append(s.onShutdown, f)
+	s.mu.Unlock()
+}
+
+// runOnShutdown calls the functions given to RegisterOnShutdown, each on its
+// own goroutine.
+func (s *Server) runOnShutdown() {
+	s.mu.Lock()
+	fs := append([]func(){}, s.onShutdown...)
+	s.mu.Unlock()
+	for _, f := range fs {
+		go f()
+	}
 }
 
 // baseContext returns the context that Shutdown and Close cancel.
@@ -74,6 +109,7 @@ func (s *Server) serveQUIC(qc quicConn) error {
 		lastID: -1,
 		idle:   make(chan struct{}),
 	}
+	sc.c.setHooks(s.StreamHijacker, s.UniStreamHijacker, s.AdditionalSettings)
 	sc.tls = qc.ConnectionState()
 	if !s.track(sc) {
 		qc.CloseWithError(uint64(ErrCodeNoError), "server shutting down")
@@ -129,6 +165,7 @@ func (s *Server) snapshot() []*serverConn {
 // is returned. New connections are refused after Shutdown.
 func (s *Server) Shutdown(ctx context.Context) error {
 	conns := s.snapshot()
+	s.runOnShutdown()
 	errc := make(chan error, len(conns))
 	for _, sc := range conns {
 		go func() { errc <- sc.shutdown(ctx) }()
@@ -199,7 +236,14 @@ func (sc *serverConn) admit(id int64) bool {
 	return true
 }
 
-func (sc *serverConn) requestDone() {
+// requestDone counts a request as finished once its stream has ended both
+// ways, so that a graceful shutdown does not close the connection before the
+// last response has been delivered.
+func (sc *serverConn) requestDone(qs quicStream) {
+	select {
+	case <-qs.Context().Done():
+	case <-sc.c.qc.Context().Done():
+	}
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	sc.inflight--
@@ -213,9 +257,31 @@ func (sc *serverConn) checkIdle() {
 	}
 }
 
-// shutdown sends GOAWAY, waits for the requests in flight and closes the
-// connection.
+// maxClientBidiID is the largest client-initiated bidirectional stream ID,
+// sent in the first GOAWAY of a graceful shutdown (RFC 9114, Section 5.2).
+const maxClientBidiID = 1<<62 - 4
+
+// minGoawayGrace is the shortest wait between the two GOAWAY frames.
+const minGoawayGrace = 5 * time.Millisecond
+
+// shutdown closes the connection gracefully (RFC 9114, Section 5.2): a first
+// GOAWAY with the largest stream ID tells the client to stop opening
+// requests; after a few round trips, when the requests it sent meanwhile
+// have arrived, a second GOAWAY names the first stream that will not be
+// processed. Once the requests in flight are done the connection is closed.
 func (sc *serverConn) shutdown(ctx context.Context) error {
+	sc.c.sendGoaway(maxClientBidiID)
+	grace := max(3*sc.c.qc.SmoothedRTT(), minGoawayGrace)
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-sc.c.qc.Context().Done():
+		return nil
+	case <-ctx.Done():
+		sc.c.closeWithError(ErrCodeNoError, "shutdown deadline")
+		return ctx.Err()
+	}
 	sc.mu.Lock()
 	if !sc.goawaySent {
 		sc.goawaySent = true

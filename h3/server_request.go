@@ -15,7 +15,11 @@ import (
 // serveStream serves one request stream: it reads and validates the
 // request head, runs the handler and finishes the response.
 func (sc *serverConn) serveStream(qs quicStream) {
-	defer sc.requestDone()
+	defer sc.requestDone(qs)
+	qs, done := sc.c.maybeHijackBidi(qs)
+	if done {
+		return
+	}
 	m := newMsgReader(sc.c, qs)
 	fields, err := m.readFields(qs.Context())
 	if err == errFieldSectionTooLarge {

@@ -131,10 +131,11 @@ func TestShutdownRejects(t *testing.T) {
 	<-started
 	go srv.Shutdown(context.Background())
 
-	// Read the server's control stream up to GOAWAY.
-	id := p.readGoaway()
-	if id != 4 {
-		t.Fatalf("GOAWAY id %d, want 4", id)
+	// Read the server's control stream: two GOAWAY frames, the first with
+	// the largest stream ID, the second with the next one to refuse.
+	first, id := p.readGoaways()
+	if first != maxClientBidiID || id != 4 {
+		t.Fatalf("GOAWAY ids %d then %d, want %d then 4", first, id, maxClientBidiID)
 	}
 	// The server may refuse the stream before the request is written, so
 	// write errors are expected.
@@ -153,8 +154,8 @@ func TestShutdownRejects(t *testing.T) {
 	p.expectClose(ErrCodeNoError)
 }
 
-// readGoaway reads the server's control stream until a GOAWAY frame.
-func (p *testPeer) readGoaway() int64 {
+// readGoaways reads the server's control stream until two GOAWAY frames.
+func (p *testPeer) readGoaways() (first, second int64) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
@@ -182,7 +183,11 @@ func (p *testPeer) readGoaway() int64 {
 			if err != nil {
 				p.t.Fatal(err)
 			}
-			return int64(v)
+			if first == 0 {
+				first = int64(v)
+				continue
+			}
+			return first, int64(v)
 		}
 	}
 }
