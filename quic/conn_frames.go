@@ -56,7 +56,9 @@ func (c *Conn) handleFrame(space spaceID, t wire.FrameType, p []byte,
 		if err != nil {
 			return 0, convertWireError(err)
 		}
-		c.state.ackBuf = f.Ranges
+		if cap(f.Ranges) >= wire.DefaultMaxAckRanges {
+			c.state.ackBuf = f.Ranges[:0]
+		}
 		return n, c.handleAck(space, &f, now)
 	case t == wire.FrameTypeCrypto:
 		f, n, err := wire.ParseCrypto(p)

@@ -44,6 +44,8 @@ func (c *Conn) initLoss() {
 	l.handler = lossHandler{c: c}
 	l.peerAckExp = ackDelayExponent
 	l.recRanges = make([]recovery.AckRange, 0, wire.DefaultMaxAckRanges)
+	// ParseAck keeps at most cap(ackBuf) ranges of a received ACK frame.
+	c.state.ackBuf = make([]wire.AckRange, 0, wire.DefaultMaxAckRanges)
 	l.wireRanges = make([]wire.AckRange, 0, recovery.MaxAckRanges+1)
 	for i := range c.state.spaces {
 		c.state.spaces[i].recv.Init(recovery.Space(i), maxAckDelay)

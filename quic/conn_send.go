@@ -55,7 +55,8 @@ func (c *Conn) sendAll(now time.Time) {
 	c.takeUserDatagrams()
 	msgs := s.txMsgs[:0]
 	var cur *txMessage
-	for i := 0; i < maxDatagramsPerSend; i++ {
+	built := 0
+	for ; built < maxDatagramsPerSend; built++ {
 		limit := c.datagramLimit()
 		if limit < minPacketRoom {
 			break
@@ -92,6 +93,10 @@ func (c *Conn) sendAll(now time.Time) {
 	}
 	c.flushMessages(msgs)
 	s.txMsgs = msgs[:0]
+	if built == maxDatagramsPerSend {
+		// More may be ready: run the loop again after checking for input.
+		c.wake()
+	}
 }
 
 // flushMessages writes the messages to the socket and recycles the buffers.

@@ -16,7 +16,9 @@ type ConnStats struct {
 	PacketsSent      uint64        // QUIC packets sent
 	PacketsReceived  uint64        // QUIC packets received and decrypted
 	PacketsLost      uint64        // packets declared lost
-	DatagramsDropped uint64        // DATAGRAM frames dropped: receive queue full, or send queue full
+	// DatagramsDropped counts DATAGRAM frames dropped because the receive
+	// queue or the send queue was full.
+	DatagramsDropped uint64
 }
 
 // connStatsCounters are written by the connection's goroutine and read by
