@@ -36,7 +36,8 @@ type Stream struct {
 	connErr       error // set by closeAll
 	removed       bool  // dropped from the stream set
 
-	queued      bool // in ss.sendQ; guarded by ss.qmu
+	inCtrl      bool // in ss.ctrlQ; guarded by ss.qmu
+	inData      bool // in ss.dataQ; guarded by ss.qmu
 	connBlocked bool // in ss.connBlocked; owned by the connection goroutine
 }
 
@@ -155,7 +156,7 @@ func (s *Stream) Write(p []byte) (int, error) {
 		if total == len(p) {
 			s.mu.Unlock()
 			if n > 0 {
-				s.ss.queue(s)
+				s.ss.queueData(s)
 			}
 			return total, nil
 		}
@@ -166,7 +167,7 @@ func (s *Stream) Write(p []byte) (int, error) {
 		dl := s.writeDeadline
 		s.mu.Unlock()
 		if n > 0 {
-			s.ss.queue(s)
+			s.ss.queueData(s)
 		}
 		if err := wait(s.writeGate, dl); err != nil {
 			return total, err
@@ -207,7 +208,7 @@ func (s *Stream) Close() error {
 	}
 	s.send.closed = true
 	s.mu.Unlock()
-	s.ss.queue(s)
+	s.ss.queueData(s)
 	return nil
 }
 
@@ -225,7 +226,7 @@ func (s *Stream) CancelWrite(code uint64) {
 	s.mu.Unlock()
 	if ok {
 		signal(s.writeGate)
-		s.ss.queue(s)
+		s.ss.queueCtrl(s)
 	}
 }
 
@@ -279,10 +280,10 @@ func (s *Stream) doneLocked() bool {
 	return (!s.canSend || s.send.done()) && (!s.canRecv || s.recv.done())
 }
 
-// pendingLocked reports whether the stream has frames to send, given the
-// connection-level send credit.
-func (s *Stream) pendingLocked(connCredit uint64) bool {
-	if s.canSend && s.send.pending(connCredit) {
+// ctrlPendingLocked reports whether the stream has control frames or
+// retransmissions to send.
+func (s *Stream) ctrlPendingLocked() bool {
+	if s.canSend && s.send.ctrlPending() {
 		return true
 	}
 	return s.canRecv && (s.recv.stopPending || s.recv.wantLimitUpdate())

@@ -99,17 +99,23 @@ func (t *sendState) hasNewData() bool {
 	return t.reset == resetNone && (t.next < t.written || (t.closed && !t.finSent))
 }
 
-// pending reports whether there is something to send with connCredit bytes of
-// connection-level flow control credit available.
-func (t *sendState) pending(connCredit uint64) bool {
-	if t.reset == resetPending {
+// ctrlPending reports whether RESET_STREAM, STREAM_DATA_BLOCKED or a
+// retransmission waits to be sent.
+func (t *sendState) ctrlPending() bool {
+	switch t.reset {
+	case resetPending:
 		return true
+	case resetNone:
+		return len(t.lost) > 0 || t.blockedPending
 	}
+	return false
+}
+
+// dataPending reports whether new data or a FIN can be sent with connCredit
+// bytes of connection-level flow control credit available.
+func (t *sendState) dataPending(connCredit uint64) bool {
 	if t.reset != resetNone {
 		return false
-	}
-	if len(t.lost) > 0 || t.blockedPending {
-		return true
 	}
 	if t.closed && !t.finSent && t.next == t.written {
 		return true

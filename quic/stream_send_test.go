@@ -268,3 +268,26 @@ func TestDataBlocked(t *testing.T) {
 		t.Fatalf("sent %d bytes after MAX_DATA, want 2000", total)
 	}
 }
+
+// TestLostFinAlone loses a STREAM frame that carried only the FIN and checks
+// that the FIN is sent again.
+func TestLostFinAlone(t *testing.T) {
+	ss, s := openTestStream(t, testLimits(), testLimits())
+	_, err := s.Write([]byte("abc"))
+	must(t, err)
+	p := newTestPipe(t)
+	for _, r := range p.send(ss, 1350) {
+		ss.onAcked(r)
+	}
+	must(t, s.Close())
+	recs := p.send(ss, 1350)
+	want := testFrame{typ: 0x08, id: s.id, off: 3, fin: true}
+	if len(p.frames) != 1 || p.frames[0].String() != want.String() {
+		t.Fatalf("frames %v, want %v", p.frames, want)
+	}
+	ss.onLost(recs[0])
+	p.send(ss, 1350)
+	if len(p.frames) != 1 || p.frames[0].String() != want.String() {
+		t.Fatalf("after loss: frames %v, want %v", p.frames, want)
+	}
+}

@@ -77,9 +77,10 @@ type streamsState struct {
 	closeErr error
 	closed   chan struct{} // closed by closeAll
 
-	qmu   sync.Mutex
-	sendQ []*Stream // streams with something to send, in service order
-	spare []*Stream // recycled backing array for sendQ
+	qmu       sync.Mutex
+	ctrlQ     []*Stream  // streams with control frames or retransmissions
+	ctrlSpare []*Stream  // recycled backing array for ctrlQ
+	dataQ     streamRing // streams with new data, served round-robin
 
 	// Connection-level flow control, owned by the connection goroutine except
 	// for the atomics, which Read updates.
@@ -144,7 +145,7 @@ func (ss *streamsState) setPeerLimits(peer streamLimits) {
 		s.send.maxData = max(s.send.maxData, ss.peerStreamLimit(s.id, peer))
 		s.mu.Unlock()
 		signal(s.writeGate)
-		ss.queue(s)
+		ss.queueData(s)
 	}
 }
 
@@ -231,19 +232,62 @@ func (ss *streamsState) newStream(id int64) *Stream {
 	return s
 }
 
-// queue marks s as having something to send and wakes the connection. The caller
-// must not hold s.mu.
-func (ss *streamsState) queue(s *Stream) {
+// queueCtrl marks s as having control frames or retransmissions to send, or as
+// possibly finished, and wakes the connection. The caller must not hold s.mu.
+func (ss *streamsState) queueCtrl(s *Stream) {
 	ss.qmu.Lock()
-	added := !s.queued
+	added := !s.inCtrl
 	if added {
-		s.queued = true
-		ss.sendQ = append(ss.sendQ, s)
+		s.inCtrl = true
+		ss.ctrlQ = append(ss.ctrlQ, s)
 	}
 	ss.qmu.Unlock()
 	if added {
 		ss.wake()
 	}
+}
+
+// queueData marks s as having new data to send and wakes the connection. The
+// caller must not hold s.mu.
+func (ss *streamsState) queueData(s *Stream) {
+	ss.qmu.Lock()
+	added := !s.inData
+	if added {
+		s.inData = true
+		ss.dataQ.push(s)
+	}
+	ss.qmu.Unlock()
+	if added {
+		ss.wake()
+	}
+}
+
+// streamRing is a FIFO of streams that reuses its storage. It is guarded by
+// ss.qmu.
+type streamRing struct {
+	buf  []*Stream
+	head int
+	n    int
+}
+
+func (r *streamRing) push(s *Stream) {
+	if r.n == len(r.buf) {
+		nb := make([]*Stream, max(8, 2*len(r.buf)))
+		for i := range r.n {
+			nb[i] = r.buf[(r.head+i)%len(r.buf)]
+		}
+		r.buf, r.head = nb, 0
+	}
+	r.buf[(r.head+r.n)%len(r.buf)] = s
+	r.n++
+}
+
+func (r *streamRing) pop() *Stream {
+	s := r.buf[r.head]
+	r.buf[r.head] = nil
+	r.head = (r.head + 1) % len(r.buf)
+	r.n--
+	return s
 }
 
 // afterRead returns credit bytes of connection-level flow control after a Read
@@ -256,7 +300,7 @@ func (ss *streamsState) afterRead(s *Stream, credit uint64, queueStream bool) {
 		wakeConn = c <= lim && lim-c <= ss.connHalf.Load()
 	}
 	if queueStream {
-		ss.queue(s)
+		ss.queueCtrl(s)
 	} else if wakeConn {
 		ss.wake()
 	}
@@ -430,7 +474,7 @@ func (ss *streamsState) handleStopSending(id int64, code uint64) error {
 	s.mu.Unlock()
 	if ok {
 		signal(s.writeGate)
-		ss.queue(s)
+		ss.queueCtrl(s)
 	}
 	return nil
 }
@@ -453,7 +497,7 @@ func (ss *streamsState) handleMaxStreamData(id int64, max uint64) error {
 		signal(s.writeGate) // the buffer limit follows the window
 	}
 	if wantSend {
-		ss.queue(s)
+		ss.queueData(s)
 	}
 	return nil
 }
@@ -476,7 +520,7 @@ func (ss *streamsState) handleMaxData(max uint64) {
 	ss.dataBlockedPending = false
 	for i, s := range ss.connBlocked {
 		s.connBlocked = false
-		ss.queue(s)
+		ss.queueData(s)
 		ss.connBlocked[i] = nil
 	}
 	ss.connBlocked = ss.connBlocked[:0]
@@ -608,20 +652,31 @@ func (ss *streamsState) closeAll(err error) {
 
 // appendFrames appends stream-related frames to the packet payload b without
 // growing it by more than room bytes, and a record of each frame to recs.
-// Connection-level frames come first, then each queued stream's control frames
-// and retransmissions, then new data, served round-robin. now and rtt drive
-// receive-window auto-tuning.
+// Connection-level frames come first, then the queued streams' control frames
+// and retransmissions, then new data from streams served round-robin. now and
+// rtt drive receive-window auto-tuning.
 func (ss *streamsState) appendFrames(b []byte, room int, now time.Time, rtt time.Duration,
 	recs []streamFrameRecord) ([]byte, []streamFrameRecord) {
 	limit := len(b) + room
 	b, recs = ss.appendConnFrames(b, limit, now, rtt, recs)
+	b, recs = ss.appendCtrlFrames(b, limit, now, rtt, recs)
+	return ss.appendNewData(b, limit, recs)
+}
 
+// appendCtrlFrames serves the control queue: RESET_STREAM, STOP_SENDING,
+// MAX_STREAM_DATA, STREAM_DATA_BLOCKED and retransmissions. Streams that ended
+// are removed from the set.
+func (ss *streamsState) appendCtrlFrames(b []byte, limit int, now time.Time,
+	rtt time.Duration, recs []streamFrameRecord) ([]byte, []streamFrameRecord) {
 	ss.qmu.Lock()
-	ss.work = append(ss.work[:0], ss.sendQ...)
-	clear(ss.sendQ)
-	ss.sendQ = ss.sendQ[:0]
+	ss.work = append(ss.work[:0], ss.ctrlQ...)
+	clear(ss.ctrlQ)
+	ss.ctrlQ = ss.ctrlQ[:0]
 	ss.qmu.Unlock()
-
+	if len(ss.work) == 0 {
+		return b, recs
+	}
+	visited := 0
 	for _, s := range ss.work {
 		if limit-len(b) < minStreamFrameRoom {
 			break
@@ -633,19 +688,62 @@ func (ss *streamsState) appendFrames(b []byte, room int, now time.Time, rtt time
 			ss.connWin.atLeast(grown + grown/2)
 			ss.connHalf.Store(ss.connWin.window / 2)
 		}
+		visited++
 	}
-	served := 0
-	for _, s := range ss.work {
-		if limit-len(b) < minStreamFrameRoom {
+	ss.requeueCtrl(visited)
+	return b, recs
+}
+
+// appendNewData serves the data queue round-robin: each stream gets one frame
+// per turn and goes to the back of the queue while it has more to send.
+func (ss *streamsState) appendNewData(b []byte, limit int, recs []streamFrameRecord) (
+	[]byte, []streamFrameRecord) {
+	ss.qmu.Lock()
+	turns := ss.dataQ.n
+	ss.qmu.Unlock()
+	for ; turns > 0 && limit-len(b) >= minStreamFrameRoom; turns-- {
+		ss.qmu.Lock()
+		if ss.dataQ.n == 0 {
+			ss.qmu.Unlock()
 			break
 		}
+		s := ss.dataQ.pop()
+		ss.qmu.Unlock()
+
 		var used uint64
 		b, recs, used = s.appendNew(b, limit, ss.peerMaxData-ss.sentData, recs)
 		ss.sentData += used
-		served++
+		ss.requeueData(s)
 	}
-	ss.requeue(served)
 	return b, recs
+}
+
+// requeueData puts s back at the end of the data queue if it has more to send.
+// A stream held back only by MAX_DATA waits in ss.connBlocked instead, and one
+// that now needs STREAM_DATA_BLOCKED joins the control queue.
+func (ss *streamsState) requeueData(s *Stream) {
+	credit := ss.peerMaxData - ss.sentData
+	// qmu is held while s is examined so that a concurrent Write cannot find
+	// s still marked as queued and then be forgotten.
+	ss.qmu.Lock()
+	s.mu.Lock()
+	pending := s.send.dataPending(credit)
+	held := credit == 0 && s.send.heldByConn()
+	ctrl := s.send.blockedPending
+	s.mu.Unlock()
+	if pending {
+		ss.dataQ.push(s)
+	} else {
+		s.inData = false
+	}
+	if ctrl && !s.inCtrl {
+		s.inCtrl = true
+		ss.ctrlQ = append(ss.ctrlQ, s)
+	}
+	ss.qmu.Unlock()
+	if held {
+		ss.blockOnConn(s)
+	}
 }
 
 // minStreamFrameRoom is the space below which appendFrames stops looking for
@@ -702,42 +800,33 @@ func (ss *streamsState) appendConnFrames(b []byte, limit int, now time.Time,
 	return b, recs
 }
 
-// requeue puts the streams of ss.work that still have frames to send back in the
-// send queue: those not served by this packet first, then streams queued
-// meanwhile, then those served. Streams held back only by MAX_DATA wait in
-// ss.connBlocked instead, and streams that ended are removed.
-func (ss *streamsState) requeue(served int) {
-	credit := ss.peerMaxData - ss.sentData
+// requeueCtrl puts the streams of ss.work that still have control frames to send
+// back in the control queue: those not visited first, then streams queued
+// meanwhile, then those visited. Streams that ended are removed.
+func (ss *streamsState) requeueCtrl(visited int) {
 	ss.finished = ss.finished[:0]
 	ss.qmu.Lock()
-	q := append(ss.spare[:0], ss.work[served:]...)
-	q = append(q, ss.sendQ...)
-	q = append(q, ss.work[:served]...)
-	keep := q[:0]
-	for _, s := range q {
+	q := append(ss.ctrlSpare[:0], ss.work[visited:]...)
+	q = append(q, ss.ctrlQ...)
+	for _, s := range ss.work[:visited] {
 		s.mu.Lock()
-		pending := s.pendingLocked(credit)
-		held := credit == 0 && s.canSend && s.send.heldByConn()
+		pending := s.ctrlPendingLocked()
 		done := !s.removed && s.doneLocked()
 		if done {
 			s.removed = true
 		}
 		s.mu.Unlock()
 		if pending {
-			keep = append(keep, s)
+			q = append(q, s)
 		} else {
-			s.queued = false
-		}
-		if held {
-			ss.blockOnConn(s)
+			s.inCtrl = false
 		}
 		if done {
 			ss.finished = append(ss.finished, s)
 		}
 	}
-	clear(q[len(keep):])
-	ss.spare = ss.sendQ[:0]
-	ss.sendQ = keep
+	ss.ctrlSpare = ss.ctrlQ[:0]
+	ss.ctrlQ = q
 	ss.qmu.Unlock()
 	clear(ss.work)
 	for i, s := range ss.finished {
@@ -762,7 +851,7 @@ func (ss *streamsState) blockOnConn(s *Stream) {
 // hasPending reports whether appendFrames has anything to send.
 func (ss *streamsState) hasPending() bool {
 	ss.qmu.Lock()
-	n := len(ss.sendQ)
+	n := len(ss.ctrlQ) + ss.dataQ.n
 	ss.qmu.Unlock()
 	if n > 0 || ss.maxDataLost || ss.dataBlockedPending ||
 		ss.connWin.wantUpdate(ss.consumed.Load()) {
@@ -827,7 +916,10 @@ func (ss *streamsState) onLost(r streamFrameRecord) {
 	s.mu.Lock()
 	s.lostLocked(r)
 	s.mu.Unlock()
-	ss.queue(s)
+	ss.queueCtrl(s)
+	if r.kind == recStream && r.fin {
+		ss.queueData(s) // a lone FIN goes out with new data
+	}
 }
 
 // lostLocked applies the loss of a stream-specific frame.
