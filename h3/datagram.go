@@ -82,8 +82,16 @@ func (c *conn) dispatchDatagram(d []byte) error {
 	return nil
 }
 
-// sendDatagram sends an HTTP datagram on stream id.
-func (c *conn) sendDatagram(id int64, p []byte) error {
+// sendDatagram sends an HTTP datagram on stream id. Until the peer's
+// SETTINGS have arrived it waits for them, as long as ctx allows: a request
+// may arrive before the control stream that enables datagrams.
+func (c *conn) sendDatagram(ctx context.Context, id int64, p []byte) error {
+	if !c.local.h3Datagram {
+		return ErrNoDatagrams
+	}
+	if _, err := c.peerSettings(ctx); err != nil {
+		return err
+	}
 	if !c.datagramsEnabled() {
 		return ErrNoDatagrams
 	}

@@ -51,9 +51,10 @@ func (s *Stream) Context() context.Context { return s.qs.Context() }
 
 // SendDatagram sends p as an HTTP datagram of this request (RFC 9297,
 // Section 2.1). It returns ErrNoDatagrams unless both peers sent
-// SETTINGS_H3_DATAGRAM=1.
+// SETTINGS_H3_DATAGRAM=1; right after the connection opened it may wait for
+// the peer's SETTINGS.
 func (s *Stream) SendDatagram(p []byte) error {
-	return s.c.sendDatagram(s.qs.ID(), p)
+	return s.c.sendDatagram(s.qs.Context(), s.qs.ID(), p)
 }
 
 // ReceiveDatagram returns the next HTTP datagram of this request, waiting
