@@ -6,7 +6,7 @@ FUZZTIME  ?= 10s
 BENCHTIME ?= 1s
 NESTED    := $(wildcard interop/go.mod bench/go.mod)
 
-.PHONY: all build test vet fuzz bench run
+.PHONY: all build test vet fuzz bench run test-browser
 
 all: build
 
@@ -33,5 +33,12 @@ bench:
 	@if [ -f bench/go.mod ]; then echo "== bench bench/"; \
 		(cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME)) || exit 1; fi
 
+# run serves the demo site on :4433 (UDP for HTTP/3, TCP for HTTP/1.1 and HTTP/2) with a
+# generated development certificate; it prints how to open it in Chromium.
 run:
 	$(GO) run ./cmd/peregrine serve
+
+# test-browser has headless Chromium load the demo site over HTTP/3 (see
+# scripts/test-browser.sh; Chromium is installed with apt-get when missing).
+test-browser:
+	bash scripts/test-browser.sh
