@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"maps"
+	"net/http"
 	"slices"
 
 	"github.com/peregrine-h3/peregrine/quic"
@@ -87,6 +88,23 @@ func asQUICStream(qs quicStream) (*quic.Stream, error) {
 		return nil, errNotQUIC
 	}
 	return s, nil
+}
+
+// ResponseConn returns the connection of the request that w answers, when w
+// is (or wraps, through an Unwrap() http.ResponseWriter method) the
+// ResponseWriter of this package's Server.
+func ResponseConn(w http.ResponseWriter) (Conn, bool) {
+	for range 16 {
+		switch rw := w.(type) {
+		case *responseWriter:
+			return Conn{rw.sc.c}, true
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = rw.Unwrap()
+		default:
+			return Conn{}, false
+		}
+	}
+	return Conn{}, false
 }
 
 // Conn returns the connection that carries the stream.
