@@ -234,6 +234,7 @@ func (t *Transport) dialConn(ctx context.Context, key string) (*clientConn, erro
 	}
 	cc := &clientConn{t: t, key: key, c: newConn(qc, false, t.Logger, maxField, codec)}
 	cc.c.onGoaway = func(int64) { t.forget(key, cc) }
+	context.AfterFunc(qc.Context(), func() { t.forget(key, cc) })
 	cc.c.setHooks(t.StreamHijacker, t.UniStreamHijacker, t.AdditionalSettings)
 	cc.tls = qc.ConnectionState()
 	if err := cc.c.start(ctx); err != nil {
@@ -242,6 +243,12 @@ func (t *Transport) dialConn(ctx context.Context, key string) (*clientConn, erro
 	}
 	go cc.acceptServerStreams()
 	return cc, nil
+}
+
+// Close closes every pooled connection, like CloseIdleConnections.
+func (t *Transport) Close() error {
+	t.CloseIdleConnections()
+	return nil
 }
 
 // CloseIdleConnections closes every pooled connection with H3_NO_ERROR.

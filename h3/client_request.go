@@ -253,10 +253,9 @@ func (cc *clientConn) newResponse(qs quicStream, m *msgReader, req *http.Request
 	noBody := req.Method == http.MethodHead || rh.status == http.StatusNoContent ||
 		rh.status == http.StatusNotModified
 	if noBody {
+		// RFC 9114, Section 4.1.2: such a response has no content, whatever
+		// its content-length says.
 		m.cl = 0
-		if req.Method == http.MethodHead {
-			m.cl = -1
-		}
 	} else {
 		m.cl = rh.contentLength
 	}

@@ -270,11 +270,12 @@ func isTokenChar(c byte) bool {
 	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
-// validFieldValue reports whether v holds none of the characters RFC 9114,
-// Section 4.1.2 prohibits (NUL, CR, LF) and no leading or trailing space.
+// validFieldValue reports whether v matches field-content (RFC 9110, Section
+// 5.5): visible characters, obs-text and inner spaces and tabs, which RFC
+// 9114, Section 10.3 requires of every value.
 func validFieldValue(v string) bool {
 	for i := 0; i < len(v); i++ {
-		if c := v[i]; c == 0 || c == '\r' || c == '\n' {
+		if c := v[i]; (c < 0x20 && c != '\t') || c == 0x7f {
 			return false
 		}
 	}

@@ -592,3 +592,21 @@ func TestServerSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestFieldValueValidity(t *testing.T) {
+	for v, ok := range map[string]bool{
+		"":            true,
+		"a b\tc":      true,
+		"caf\xc3\xa9": true,
+		" lead":       false,
+		"trail\t":     false,
+		"bell\x07":    false,
+		"del\x7f":     false,
+		"nul\x00":     false,
+		"cr\rlf":      false,
+	} {
+		if validFieldValue(v) != ok {
+			t.Errorf("validFieldValue(%q) = %v", v, !ok)
+		}
+	}
+}
