@@ -291,3 +291,31 @@ func TestLostFinAlone(t *testing.T) {
 		t.Fatalf("after loss: frames %v, want %v", p.frames, want)
 	}
 }
+
+// TestWakeOnWrite checks that the first Write wakes the connection, that
+// further Writes before the stream is served do not, and that hasPending
+// follows.
+func TestWakeOnWrite(t *testing.T) {
+	ss, wakes := newTestStreams(true, testLimits(), testLimits())
+	s, err := ss.open(t.Context(), true)
+	must(t, err)
+	if ss.hasPending() {
+		t.Fatal("pending before any Write")
+	}
+	w0 := wakes.Load()
+	_, err = s.Write([]byte("a"))
+	must(t, err)
+	if wakes.Load() != w0+1 || !ss.hasPending() {
+		t.Fatalf("after Write: %d wakes (want %d), pending %v", wakes.Load(), w0+1,
+			ss.hasPending())
+	}
+	_, err = s.Write([]byte("b"))
+	must(t, err)
+	if wakes.Load() != w0+1 {
+		t.Fatalf("second Write woke the connection again")
+	}
+	newTestPipe(t).send(ss, 1350)
+	if ss.hasPending() {
+		t.Fatal("pending after everything was sent")
+	}
+}

@@ -4,9 +4,6 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
-	"time"
-
-	"github.com/peregrine-h3/peregrine/quic/internal/wire"
 )
 
 // streamLimits are stream-related transport parameters (RFC 9000, Section 18.2):
@@ -151,6 +148,7 @@ func (ss *streamsState) setPeerLimits(peer streamLimits) {
 
 // raiseLocalLimit applies a MAX_STREAMS value from the peer. ss.mu is held.
 func (ss *streamsState) raiseLocalLimit(d int, max uint64) {
+	max = min(max, maxStreamCount)
 	l := &ss.loc[d]
 	if max <= l.peerMax {
 		return
@@ -600,6 +598,11 @@ func (ss *streamsState) accept(ctx context.Context, bidi bool) (*Stream, error) 
 	}
 	for {
 		ss.mu.Lock()
+		if ss.closeErr != nil {
+			err := ss.closeErr
+			ss.mu.Unlock()
+			return nil, err
+		}
 		r := &ss.rem[d]
 		if len(r.acceptQ) > 0 {
 			s := r.acceptQ[0]
@@ -608,11 +611,6 @@ func (ss *streamsState) accept(ctx context.Context, bidi bool) (*Stream, error) 
 			r.acceptQ = r.acceptQ[:n]
 			ss.mu.Unlock()
 			return s, nil
-		}
-		if ss.closeErr != nil {
-			err := ss.closeErr
-			ss.mu.Unlock()
-			return nil, err
 		}
 		arrived := r.arrived
 		ss.mu.Unlock()
@@ -648,298 +646,4 @@ func (ss *streamsState) closeAll(err error) {
 		signal(s.writeGate)
 	}
 	ss.cancel(err)
-}
-
-// appendFrames appends stream-related frames to the packet payload b without
-// growing it by more than room bytes, and a record of each frame to recs.
-// Connection-level frames come first, then the queued streams' control frames
-// and retransmissions, then new data from streams served round-robin. now and
-// rtt drive receive-window auto-tuning.
-func (ss *streamsState) appendFrames(b []byte, room int, now time.Time, rtt time.Duration,
-	recs []streamFrameRecord) ([]byte, []streamFrameRecord) {
-	limit := len(b) + room
-	b, recs = ss.appendConnFrames(b, limit, now, rtt, recs)
-	b, recs = ss.appendCtrlFrames(b, limit, now, rtt, recs)
-	return ss.appendNewData(b, limit, recs)
-}
-
-// appendCtrlFrames serves the control queue: RESET_STREAM, STOP_SENDING,
-// MAX_STREAM_DATA, STREAM_DATA_BLOCKED and retransmissions. Streams that ended
-// are removed from the set.
-func (ss *streamsState) appendCtrlFrames(b []byte, limit int, now time.Time,
-	rtt time.Duration, recs []streamFrameRecord) ([]byte, []streamFrameRecord) {
-	ss.qmu.Lock()
-	ss.work = append(ss.work[:0], ss.ctrlQ...)
-	clear(ss.ctrlQ)
-	ss.ctrlQ = ss.ctrlQ[:0]
-	ss.qmu.Unlock()
-	if len(ss.work) == 0 {
-		return b, recs
-	}
-	visited := 0
-	for _, s := range ss.work {
-		if limit-len(b) < minStreamFrameRoom {
-			break
-		}
-		var grown uint64
-		b, recs, grown = s.appendControl(b, limit, now, rtt, recs)
-		if grown > 0 {
-			// Keep the connection window ahead of the stream windows.
-			ss.connWin.atLeast(grown + grown/2)
-			ss.connHalf.Store(ss.connWin.window / 2)
-		}
-		visited++
-	}
-	ss.requeueCtrl(visited)
-	return b, recs
-}
-
-// appendNewData serves the data queue round-robin: each stream gets one frame
-// per turn and goes to the back of the queue while it has more to send.
-func (ss *streamsState) appendNewData(b []byte, limit int, recs []streamFrameRecord) (
-	[]byte, []streamFrameRecord) {
-	ss.qmu.Lock()
-	turns := ss.dataQ.n
-	ss.qmu.Unlock()
-	for ; turns > 0 && limit-len(b) >= minStreamFrameRoom; turns-- {
-		ss.qmu.Lock()
-		if ss.dataQ.n == 0 {
-			ss.qmu.Unlock()
-			break
-		}
-		s := ss.dataQ.pop()
-		ss.qmu.Unlock()
-
-		var used uint64
-		b, recs, used = s.appendNew(b, limit, ss.peerMaxData-ss.sentData, recs)
-		ss.sentData += used
-		ss.requeueData(s)
-	}
-	return b, recs
-}
-
-// requeueData puts s back at the end of the data queue if it has more to send.
-// A stream held back only by MAX_DATA waits in ss.connBlocked instead, and one
-// that now needs STREAM_DATA_BLOCKED joins the control queue.
-func (ss *streamsState) requeueData(s *Stream) {
-	credit := ss.peerMaxData - ss.sentData
-	// qmu is held while s is examined so that a concurrent Write cannot find
-	// s still marked as queued and then be forgotten.
-	ss.qmu.Lock()
-	s.mu.Lock()
-	pending := s.send.dataPending(credit)
-	held := credit == 0 && s.send.heldByConn()
-	ctrl := s.send.blockedPending
-	s.mu.Unlock()
-	if pending {
-		ss.dataQ.push(s)
-	} else {
-		s.inData = false
-	}
-	if ctrl && !s.inCtrl {
-		s.inCtrl = true
-		ss.ctrlQ = append(ss.ctrlQ, s)
-	}
-	ss.qmu.Unlock()
-	if held {
-		ss.blockOnConn(s)
-	}
-}
-
-// minStreamFrameRoom is the space below which appendFrames stops looking for
-// stream frames to add.
-const minStreamFrameRoom = 4
-
-// appendConnFrames appends MAX_DATA, DATA_BLOCKED, MAX_STREAMS and
-// STREAMS_BLOCKED when due.
-func (ss *streamsState) appendConnFrames(b []byte, limit int, now time.Time,
-	rtt time.Duration, recs []streamFrameRecord) ([]byte, []streamFrameRecord) {
-	consumed := ss.consumed.Load()
-	want := ss.connWin.wantUpdate(consumed)
-	if (want || ss.maxDataLost) && limit-len(b) >= 9 {
-		if want {
-			ss.connWin.update(consumed, now, rtt)
-			ss.connLimit.Store(ss.connWin.limit)
-			ss.connHalf.Store(ss.connWin.window / 2)
-		}
-		// MAX_DATA, RFC 9000, Section 19.9.
-		b = wire.AppendVarint(append(b, byte(wire.FrameTypeMaxData)), ss.connWin.limit)
-		ss.maxDataLost = false
-		recs = append(recs, streamFrameRecord{kind: recMaxData})
-	}
-	if ss.dataBlockedPending && limit-len(b) >= 9 {
-		// DATA_BLOCKED, RFC 9000, Section 19.12.
-		b = wire.AppendVarint(append(b, byte(wire.FrameTypeDataBlocked)), ss.dataBlockedAt)
-		ss.dataBlockedPending = false
-		recs = append(recs, streamFrameRecord{off: ss.dataBlockedAt, kind: recDataBlocked})
-	}
-
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	for d := range ss.rem {
-		r := &ss.rem[d]
-		if r.limitPending && limit-len(b) >= 9 {
-			// MAX_STREAMS, RFC 9000, Section 19.11.
-			b = append(b, byte(wire.FrameTypeMaxStreamsBidi)+byte(d))
-			b = wire.AppendVarint(b, r.limit)
-			r.limitPending = false
-			recs = append(recs, streamFrameRecord{kind: recMaxStreamsBidi + uint8(d)})
-		}
-	}
-	for d := range ss.loc {
-		l := &ss.loc[d]
-		if l.blockedPending && limit-len(b) >= 9 {
-			// STREAMS_BLOCKED, RFC 9000, Section 19.14.
-			b = append(b, byte(wire.FrameTypeStreamsBlockedBidi)+byte(d))
-			b = wire.AppendVarint(b, l.blockedAt)
-			l.blockedPending = false
-			recs = append(recs, streamFrameRecord{off: l.blockedAt,
-				kind: recStreamsBlockedBidi + uint8(d)})
-		}
-	}
-	return b, recs
-}
-
-// requeueCtrl puts the streams of ss.work that still have control frames to send
-// back in the control queue: those not visited first, then streams queued
-// meanwhile, then those visited. Streams that ended are removed.
-func (ss *streamsState) requeueCtrl(visited int) {
-	ss.finished = ss.finished[:0]
-	ss.qmu.Lock()
-	q := append(ss.ctrlSpare[:0], ss.work[visited:]...)
-	q = append(q, ss.ctrlQ...)
-	for _, s := range ss.work[:visited] {
-		s.mu.Lock()
-		pending := s.ctrlPendingLocked()
-		done := !s.removed && s.doneLocked()
-		if done {
-			s.removed = true
-		}
-		s.mu.Unlock()
-		if pending {
-			q = append(q, s)
-		} else {
-			s.inCtrl = false
-		}
-		if done {
-			ss.finished = append(ss.finished, s)
-		}
-	}
-	ss.ctrlSpare = ss.ctrlQ[:0]
-	ss.ctrlQ = q
-	ss.qmu.Unlock()
-	clear(ss.work)
-	for i, s := range ss.finished {
-		ss.remove(s)
-		ss.finished[i] = nil
-	}
-}
-
-// blockOnConn parks s until MAX_DATA raises the connection limit, and queues
-// DATA_BLOCKED once per limit (RFC 9000, Section 4.1).
-func (ss *streamsState) blockOnConn(s *Stream) {
-	if !s.connBlocked {
-		s.connBlocked = true
-		ss.connBlocked = append(ss.connBlocked, s)
-	}
-	if !ss.dataBlockedSent || ss.dataBlockedAt != ss.peerMaxData {
-		ss.dataBlockedSent, ss.dataBlockedAt = true, ss.peerMaxData
-		ss.dataBlockedPending = true
-	}
-}
-
-// hasPending reports whether appendFrames has anything to send.
-func (ss *streamsState) hasPending() bool {
-	ss.qmu.Lock()
-	n := len(ss.ctrlQ) + ss.dataQ.n
-	ss.qmu.Unlock()
-	if n > 0 || ss.maxDataLost || ss.dataBlockedPending ||
-		ss.connWin.wantUpdate(ss.consumed.Load()) {
-		return true
-	}
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	for d := range 2 {
-		if ss.rem[d].limitPending || ss.loc[d].blockedPending {
-			return true
-		}
-	}
-	return false
-}
-
-// onAcked reports that the frame of r was acknowledged.
-func (ss *streamsState) onAcked(r streamFrameRecord) {
-	if r.kind != recStream && r.kind != recResetStream {
-		return
-	}
-	s := ss.lookup(r.id)
-	if s == nil {
-		return
-	}
-	s.mu.Lock()
-	if r.kind == recStream {
-		s.send.onAcked(r.off, uint64(r.n), r.fin)
-	} else if s.send.reset == resetSent {
-		s.send.reset = resetAcked
-	}
-	s.mu.Unlock()
-	signal(s.writeGate)
-	ss.maybeRemove(s)
-}
-
-// onLost reports that the frame of r was lost; what it carried is queued again
-// if it is still needed, from the current state.
-func (ss *streamsState) onLost(r streamFrameRecord) {
-	switch r.kind {
-	case recMaxData:
-		ss.maxDataLost = true
-		return
-	case recDataBlocked:
-		ss.dataBlockedPending = ss.dataBlockedPending || r.off == ss.peerMaxData
-		return
-	case recMaxStreamsBidi, recMaxStreamsUni:
-		ss.mu.Lock()
-		ss.rem[r.kind-recMaxStreamsBidi].limitPending = true
-		ss.mu.Unlock()
-		return
-	case recStreamsBlockedBidi, recStreamsBlockedUni:
-		ss.mu.Lock()
-		l := &ss.loc[r.kind-recStreamsBlockedBidi]
-		l.blockedPending = l.blockedPending || (r.off == l.peerMax && l.opened >= l.peerMax)
-		ss.mu.Unlock()
-		return
-	}
-	s := ss.lookup(r.id)
-	if s == nil {
-		return
-	}
-	s.mu.Lock()
-	s.lostLocked(r)
-	s.mu.Unlock()
-	ss.queueCtrl(s)
-	if r.kind == recStream && r.fin {
-		ss.queueData(s) // a lone FIN goes out with new data
-	}
-}
-
-// lostLocked applies the loss of a stream-specific frame.
-func (s *Stream) lostLocked(r streamFrameRecord) {
-	switch r.kind {
-	case recStream:
-		s.send.onLost(r.off, uint64(r.n), r.fin)
-	case recResetStream:
-		if s.send.reset == resetSent {
-			s.send.reset = resetPending
-		}
-	case recStopSending:
-		s.recv.stopPending = s.recv.stopped && !s.recv.resetRecvd && !s.recv.allReceived()
-	case recMaxStreamData:
-		s.recv.sendLimit = true
-	case recStreamDataBlocked:
-		t := &s.send
-		if t.reset == resetNone && r.off == t.maxData && t.next >= t.maxData &&
-			t.next < t.written {
-			t.blockedPending = true
-		}
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -158,9 +159,9 @@ func testLimits() streamLimits {
 
 // newTestStreams returns a stream set with local limits l whose peer advertised
 // peer; wakes counts wake calls.
-func newTestStreams(client bool, l, peer streamLimits) (*streamsState, *int) {
-	wakes := new(int)
-	ss := newStreamsState(client, l, func() { *wakes++ })
+func newTestStreams(client bool, l, peer streamLimits) (*streamsState, *atomic.Int64) {
+	wakes := new(atomic.Int64)
+	ss := newStreamsState(client, l, func() { wakes.Add(1) })
 	ss.setPeerLimits(peer)
 	return ss, wakes
 }
@@ -642,4 +643,95 @@ func TestPipeTransferLossy(t *testing.T) {
 			t.Fatalf("%d streams left in a set after both sides finished", n)
 		}
 	}
+}
+
+// TestConcurrentEcho runs Read and Write of the same streams on separate
+// goroutines while another goroutine plays both connections, so that the race
+// detector checks the locking between the application and the connection.
+func TestConcurrentEcho(t *testing.T) {
+	l := testLimits()
+	l.maxStreamDataBidiLocal, l.maxStreamDataBidiRemote = 16<<10, 16<<10
+	client, _ := newTestStreams(true, l, l)
+	server, _ := newTestStreams(false, l, l)
+	stop := make(chan struct{})
+	pumped := make(chan struct{})
+	go func() { // the connections' goroutine
+		defer close(pumped)
+		p := newTestPipe(t)
+		for i := 0; i < 1_000_000; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			a := p.transfer(client, server, false)
+			b := p.transfer(server, client, false)
+			if !a && !b {
+				time.Sleep(50 * time.Microsecond)
+			}
+		}
+	}()
+	defer func() { close(stop); <-pumped }()
+
+	go func() { // server: echo every stream
+		for {
+			s, err := server.accept(context.Background(), true)
+			if err != nil {
+				return
+			}
+			go func() {
+				io.Copy(s, s)
+				s.Close()
+			}()
+		}
+	}()
+	defer server.closeAll(net.ErrClosed)
+
+	const streams, size = 4, 100 << 10
+	errs := make(chan error, streams)
+	for i := range streams {
+		go func() {
+			errs <- echoOnce(client, byte(i), size)
+		}()
+	}
+	for range streams {
+		select {
+		case err := <-errs:
+			must(t, err)
+		case <-time.After(20 * time.Second):
+			t.Fatal("echo did not finish")
+		}
+	}
+}
+
+// echoOnce opens a stream, writes size bytes from one goroutine and reads the
+// echo on another, and compares.
+func echoOnce(ss *streamsState, seed byte, size int) error {
+	s, err := ss.open(context.Background(), true)
+	if err != nil {
+		return err
+	}
+	want := make([]byte, size)
+	for i := range want {
+		want[i] = seed + byte(i*13)
+	}
+	werr := make(chan error, 1)
+	go func() {
+		_, err := s.Write(want)
+		if err == nil {
+			err = s.Close()
+		}
+		werr <- err
+	}()
+	got, err := io.ReadAll(s)
+	if err != nil {
+		return err
+	}
+	if err := <-werr; err != nil {
+		return err
+	}
+	if !bytes.Equal(got, want) {
+		return fmt.Errorf("stream %d: echo of %d bytes differs (got %d)", s.id, size, len(got))
+	}
+	return nil
 }
