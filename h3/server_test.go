@@ -610,3 +610,34 @@ func TestFieldValueValidity(t *testing.T) {
 		}
 	}
 }
+
+func TestServerMoreErrorCodes(t *testing.T) {
+	t.Run("oversized settings", func(t *testing.T) {
+		p := newTestPeer(t, &Server{Handler: echoHandler()}, false)
+		// H3_EXCESSIVE_LOAD before any of the payload is buffered.
+		p.openControl(appendFrameHeader(nil, frameSettings, maxSettingsPayload+1))
+		p.expectClose(ErrCodeExcessiveLoad)
+	})
+	t.Run("request without headers", func(t *testing.T) {
+		p := newTestPeer(t, &Server{Handler: echoHandler()}, false)
+		p.setup()
+		s := p.request(appendGreaseFrame(nil, 5), true)
+		expectReset(t, s, ErrCodeRequestIncomplete)
+	})
+	t.Run("bad encoder stream", func(t *testing.T) {
+		p := newTestPeer(t, &Server{Handler: echoHandler()}, false)
+		p.setup()
+		s, _ := p.qc.OpenUniStream(context.Background())
+		// Set Dynamic Table Capacity above the 4096 we allow.
+		s.Write([]byte{streamTypeQPACKEncoder, 0x3f, 0xe1, 0x7f})
+		p.expectClose(ErrCodeQPACKEncoderStreamError)
+	})
+	t.Run("bad decoder stream", func(t *testing.T) {
+		p := newTestPeer(t, &Server{Handler: echoHandler()}, false)
+		p.setup()
+		s, _ := p.qc.OpenUniStream(context.Background())
+		// Insert Count Increment of zero (RFC 9204, Section 4.4.3).
+		s.Write([]byte{streamTypeQPACKDecoder, 0x00})
+		p.expectClose(ErrCodeQPACKDecoderStreamError)
+	})
+}
