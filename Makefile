@@ -6,7 +6,7 @@ FUZZTIME  ?= 10s
 BENCHTIME ?= 1s
 NESTED    := $(wildcard interop/go.mod bench/go.mod)
 
-.PHONY: all build test vet fuzz bench run test-browser
+.PHONY: all build test vet fuzz bench run test-browser test-browser-wt
 
 all: build
 
@@ -42,3 +42,8 @@ run:
 # scripts/test-browser.sh; Chromium is installed with apt-get when missing).
 test-browser:
 	bash scripts/test-browser.sh
+
+# test-browser-wt has headless Chromium run tools/chromium-h3's wt-test page (fetch, session,
+# datagram, bidi, uni, server bidi and close steps) against package wt's echo server.
+test-browser-wt:
+	WT_BROWSER=1 $(GO) test -count=1 -run '^TestBrowser$$' -v ./wt
