@@ -538,3 +538,28 @@ func TestWireRetirePriorTo(t *testing.T) {
 		w.cli.Close()
 	})
 }
+
+func TestWireFlowControl(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWireTest(t, netsim.Impairment{Delay: 10 * time.Millisecond}, func(s, c *Config) {
+			s.MaxStreamReceiveWindow = 32 << 10
+			s.MaxConnReceiveWindow = 48 << 10
+		}, true)
+		// The transfer is 30 times the connection window: it completes only
+		// if window updates flow.
+		sendAndCheck(t, w, 1<<20)
+		if n := w.srvLog.count(true, func(f loggedFrame) bool {
+			return f.typ == wire.FrameTypeMaxData || f.typ == wire.FrameTypeMaxStreamData
+		}); n == 0 {
+			t.Error("server sent no MAX_DATA or MAX_STREAM_DATA")
+		}
+		w.cli.Close()
+	})
+}
+
+func TestWireFlowControlViolation(t *testing.T) {
+	// Stream 2 is the client's first unidirectional stream; the server's
+	// initial stream window is 512 KiB, so data at 1 MiB exceeds it.
+	f := wire.StreamFrame{StreamID: 2, Offset: 1 << 20, Data: []byte("x")}
+	injectAndExpect(t, f.Append(nil), errCodeFlowControl)
+}

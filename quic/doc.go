@@ -29,7 +29,25 @@
 // three probe timeouts), no keep-alives, 100 concurrent streams of each kind
 // for the peer, stream receive windows from 512 KiB growing to 6 MiB and a
 // connection window growing to 15 MiB, datagrams off, a receive queue of 128
-// datagrams, CUBIC congestion control. Packets are 1452 bytes of UDP payload.
+// datagrams, CUBIC congestion control. Packets are 1452 bytes of UDP payload
+// (less if the peer's max_udp_payload_size is smaller).
+//
+// Other fixed limits: 8-byte connection IDs, up to 4 issued to the peer and
+// 4 of the peer's kept; 512 received socket messages queued per connection
+// (more are dropped); 64 KiB of out-of-order CRYPTO data per encryption level
+// (more is CRYPTO_BUFFER_EXCEEDED); 10 undecryptable packets buffered until
+// their keys arrive; 1024 server handshakes in progress per endpoint; 128
+// connections waiting in Accept (more are refused); stateless resets and
+// Version Negotiation packets at most 100 per second. A key update is
+// initiated every 2^20 packets; the environment variable
+// PEREGRINE_QUIC_KEY_UPDATE_INTERVAL (a packet count) lowers that, for
+// interoperability tests.
+//
+// # Logging
+//
+// Config.Logger receives connection events at Debug level (handshake done,
+// probe timeouts, key updates, closes) and unexpected local failures at Warn
+// level. Debug attributes are only built when the level is enabled.
 //
 // # Limitations
 //
@@ -46,4 +64,8 @@
 //   - ECN is neither marked nor reported, and path MTU discovery is not done:
 //     the packet size is fixed at 1452 bytes.
 //   - The preferred_address transport parameter is ignored.
+//   - The endpoint routes short-header packets by our 8-byte IDs only; with
+//     GRO, the datagrams coalesced in one receive are routed by the first.
+//   - Packets dropped because a connection's queue was full are not counted
+//     in ConnStats; they look like loss to the peer.
 package quic
