@@ -18,15 +18,20 @@
 // responses such as 103 Early Hints through WriteHeader, and
 // http.MaxBytesReader. A handler panic gives a 500 when no header was sent
 // yet and resets the stream with H3_INTERNAL_ERROR otherwise; the panic goes
-// to Server.PanicHandler or the Logger. Shutdown sends GOAWAY, refuses later
-// requests with H3_REQUEST_REJECTED, waits for the requests in flight and
-// closes with H3_NO_ERROR; Close closes every connection at once.
+// to Server.PanicHandler or the Logger. Shutdown drains each connection in
+// two steps (RFC 9114, Section 5.2): a GOAWAY with the largest stream ID
+// stops the client from opening requests, and a few round trips later a
+// second GOAWAY names the first stream that will not be processed; later
+// requests are refused with H3_REQUEST_REJECTED, and once the requests in
+// flight have been answered and delivered the connection is closed with
+// H3_NO_ERROR. Close closes every connection at once.
 //
 // # Extended CONNECT and HTTP datagrams
 //
 // The server sends SETTINGS_ENABLE_CONNECT_PROTOCOL=1. As in
 // golang.org/x/net/http2, the handler finds the :protocol pseudo-header in
-// r.Header[":protocol"], and a client sets it the same way. After choosing a
+// r.Header[":protocol"], and a client sets it the same way (or in
+// Request.Proto, as with quic-go). After choosing a
 // 2xx status, a handler calls HTTPStream on the ResponseWriter (type-assert
 // it to HTTPStreamer) to use the request stream as a two-way byte stream; on
 // the client, the response Body of a CONNECT request is that *Stream. The
@@ -47,6 +52,13 @@
 // GOAWAY, or a reset with H3_REQUEST_REJECTED, requests the server did not
 // process are sent again on a new connection (the body through
 // Request.GetBody).
+//
+// # Extensions
+//
+// Protocols layered on HTTP/3, such as WebTransport, use the hooks in
+// hooks.go: AdditionalSettings, the peer's SETTINGS through Conn, and
+// StreamHijacker and UniStreamHijacker to take streams that begin with a
+// value this package does not know.
 //
 // # Robustness
 //
@@ -74,6 +86,10 @@
 //     SETTINGS between connections.
 //   - The server does not limit how long a client may take to send a
 //     request's header; the QUIC idle timeout and stream limits bound it.
+//   - "Expect: 100-continue" is not answered automatically; a handler that
+//     wants the body sooner can call WriteHeader(http.StatusContinue).
+//   - Response header and trailer sections are not checked against the
+//     peer's SETTINGS_MAX_FIELD_SECTION_SIZE before they are sent.
 //   - Datagrams received for a request stream that has not been accepted yet
 //     are dropped rather than buffered for a round trip (RFC 9297, Section
 //     2.1 allows either).
