@@ -735,3 +735,84 @@ func echoOnce(ss *streamsState, seed byte, size int) error {
 	}
 	return nil
 }
+
+// TestLostBlockedAndLimits checks that lost MAX_STREAMS, STREAMS_BLOCKED and
+// DATA_BLOCKED frames are rebuilt from the current state: the newest limit,
+// and blocked frames only while still blocked at the same limit.
+func TestLostBlockedAndLimits(t *testing.T) {
+	l := testLimits()
+	l.maxStreamsUni = 1
+	peer := testLimits()
+	peer.maxStreamsBidi = 0
+	peer.maxData = 100
+	ss, _ := newTestStreams(false, l, peer)
+	p := newTestPipe(t)
+
+	// Two peer uni streams end one after the other; the first MAX_STREAMS is
+	// lost after the second stream ended, so the resent one carries 3.
+	must(t, ss.handleStream(2, 0, nil, true))
+	s, err := ss.accept(t.Context(), false)
+	must(t, err)
+	io.ReadAll(s)
+	recs := append([]streamFrameRecord(nil), p.send(ss, 1350)...)
+	if len(p.frames) != 1 || p.frames[0].typ != 0x13 || p.frames[0].val != 2 {
+		t.Fatalf("frames %v, want MAX_STREAMS(uni) 2", p.frames)
+	}
+	must(t, ss.handleStream(6, 0, nil, true))
+	s, err = ss.accept(t.Context(), false)
+	must(t, err)
+	io.ReadAll(s)
+	ss.onAcked(p.send(ss, 1350)[0])
+	ss.onLost(recs[0])
+	p.send(ss, 1350)
+	if len(p.frames) != 1 || p.frames[0].typ != 0x13 || p.frames[0].val != 3 {
+		t.Fatalf("after loss: frames %v, want MAX_STREAMS(uni) 3", p.frames)
+	}
+
+	// STREAMS_BLOCKED is resent while the limit is unchanged, not after.
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	ss.open(ctx, true)
+	recs = append(recs[:0], p.send(ss, 1350)...)
+	if len(p.frames) != 1 || p.frames[0].typ != 0x16 || p.frames[0].val != 0 {
+		t.Fatalf("frames %v, want STREAMS_BLOCKED(bidi) 0", p.frames)
+	}
+	ss.onLost(recs[0])
+	if p.send(ss, 1350); len(p.frames) != 1 || p.frames[0].typ != 0x16 {
+		t.Fatalf("frames %v, want STREAMS_BLOCKED resent", p.frames)
+	}
+	ss.onLost(p.recs[0])
+	must(t, ss.handleMaxStreams(true, 1))
+	if p.send(ss, 1350); len(p.frames) != 0 {
+		t.Fatalf("frames %v after MAX_STREAMS, want none", p.frames)
+	}
+
+	// DATA_BLOCKED likewise.
+	bs, err := ss.open(t.Context(), true)
+	must(t, err)
+	_, err = bs.Write(make([]byte, 500))
+	must(t, err)
+	var blocked []streamFrameRecord
+	for range 3 {
+		for i, r := range p.send(ss, 1350) {
+			if p.frames[i].typ == 0x14 {
+				blocked = append(blocked, r)
+			}
+		}
+	}
+	if len(blocked) != 1 || blocked[0].off != 100 {
+		t.Fatalf("DATA_BLOCKED records %v, want one at 100", blocked)
+	}
+	ss.onLost(blocked[0])
+	if p.send(ss, 1350); len(p.frames) != 1 || p.frames[0].typ != 0x14 {
+		t.Fatalf("frames %v, want DATA_BLOCKED resent", p.frames)
+	}
+	ss.handleMaxData(1000)
+	ss.onLost(p.recs[0])
+	p.send(ss, 1350)
+	for _, f := range p.frames {
+		if f.typ == 0x14 {
+			t.Fatalf("DATA_BLOCKED resent after MAX_DATA: %v", p.frames)
+		}
+	}
+}
