@@ -375,3 +375,23 @@ func TestCloseCutsInFlight(t *testing.T) {
 		t.Fatal("the request was not cut by Close")
 	}
 }
+
+func TestMaxConnections(t *testing.T) {
+	ts := startServer(t, Options{MaxConnections: 1, Routes: []router.Route{{Method: "GET",
+		Pattern: "/", Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})}}})
+	if code, _ := ts.do(t, "GET", "/", nil); code != 200 {
+		t.Fatalf("first connection: %d", code)
+	}
+	other := &h3.Transport{TLSClientConfig: ts.tr.TLSClientConfig.Clone()}
+	defer other.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", ts.url+"/", nil)
+	if resp, err := other.RoundTrip(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("second connection over MaxConnections got %d", resp.StatusCode)
+	}
+	if st := ts.srv.Stats(); st.ConnectionsTotal != 1 || st.ConnectionsActive != 1 {
+		t.Fatalf("stats after a refused connection: %+v", st)
+	}
+}
