@@ -60,7 +60,8 @@ func init() {
 	buildHuffmanPairs()
 }
 
-// buildHuffmanPairs fills huffmanPair from huffmanFast.
+// buildHuffmanPairs fills huffmanPair by decoding every window with
+// huffmanNext, so it must run after buildHuffmanCodes.
 func buildHuffmanPairs() {
 	for w := range huffmanPair {
 		window := uint32(w) << (32 - huffmanPairBits)
@@ -83,10 +84,6 @@ func buildHuffmanPairs() {
 // each code is the previous one plus one, shifted left by the increase in
 // length.
 func buildHuffmanCodes() {
-	var count [huffmanMaxLen + 1]int
-	for _, n := range huffmanBitLen {
-		count[n]++
-	}
 	pos := 0
 	code := uint32(0)
 	for n := 1; n <= huffmanMaxLen; n++ {
