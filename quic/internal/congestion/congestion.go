@@ -148,3 +148,16 @@ func normalizeMDS(mds int) int {
 	}
 	return mds
 }
+
+// lastSent returns the send time of the newest packet in lost: one
+// congestion event covers every packet sent before the recovery period it
+// starts (RFC 9002, Section 7.3.2).
+func lastSent(lost []Packet) time.Time {
+	var last time.Time
+	for i := range lost {
+		if lost[i].SentTime.After(last) {
+			last = lost[i].SentTime
+		}
+	}
+	return last
+}

@@ -144,13 +144,7 @@ func (c *CubicController) OnPacketsLost(now time.Time, lost []Packet, persistent
 	if len(lost) == 0 {
 		return
 	}
-	var last time.Time
-	for i := range lost {
-		if lost[i].SentTime.After(last) {
-			last = lost[i].SentTime
-		}
-	}
-	c.onCongestionEvent(now, last)
+	c.onCongestionEvent(now, lastSent(lost))
 	if persistent {
 		// RFC 9002, Section 7.6.2 and RFC 9438, Section 4.8: collapse to the
 		// minimum window and slow-start back toward ssthresh.

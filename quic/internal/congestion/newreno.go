@@ -76,13 +76,7 @@ func (c *RenoController) OnPacketsLost(now time.Time, lost []Packet, persistent 
 	if len(lost) == 0 {
 		return
 	}
-	var last time.Time
-	for i := range lost {
-		if lost[i].SentTime.After(last) {
-			last = lost[i].SentTime
-		}
-	}
-	c.onCongestionEvent(now, last)
+	c.onCongestionEvent(now, lastSent(lost))
 	if persistent {
 		// RFC 9002, Section 7.6.2: collapse to the minimum window.
 		c.recoveryStart = time.Time{}
