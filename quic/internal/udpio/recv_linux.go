@@ -27,19 +27,11 @@ type readState struct {
 
 func (r *readState) init(c *batchConn, size int) {
 	r.c = c
-	r.hdrs = make([]unix.Mmsghdr, size)
-	r.iovs = make([]unix.Iovec, size)
-	r.names = make([]unix.RawSockaddrInet6, size)
+	r.hdrs, r.iovs, r.names = newHeaders(size)
 	if c.gro || c.ecn {
 		r.ctrl = make([]byte, size*ctrlLenRead)
 	}
 	r.fn = r.recv
-	for i := range r.hdrs {
-		h := &r.hdrs[i].Hdr
-		h.Name = (*byte)(unsafe.Pointer(&r.names[i]))
-		h.Iov = &r.iovs[i]
-		h.SetIovlen(1)
-	}
 }
 
 func (r *readState) read(msgs []Message) (int, error) {

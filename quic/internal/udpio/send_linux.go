@@ -38,20 +38,12 @@ type writeState struct {
 
 func (w *writeState) init(c *batchConn, size int) {
 	w.c = c
-	w.hdrs = make([]unix.Mmsghdr, size)
-	w.iovs = make([]unix.Iovec, size)
-	w.names = make([]unix.RawSockaddrInet6, size)
+	w.hdrs, w.iovs, w.names = newHeaders(size)
 	w.ctrl = make([]byte, size*ctrlLenWrite)
 	w.owner = make([]int, size)
 	w.last = make([]bool, size)
 	w.gsoOn = make([]bool, size)
 	w.fn = w.send
-	for i := range w.hdrs {
-		h := &w.hdrs[i].Hdr
-		h.Name = (*byte)(unsafe.Pointer(&w.names[i]))
-		h.Iov = &w.iovs[i]
-		h.SetIovlen(1)
-	}
 }
 
 func (w *writeState) write(msgs []Message) (int, error) {

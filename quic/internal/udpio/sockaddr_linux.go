@@ -55,3 +55,19 @@ func setPort(p *uint16, port uint16) {
 	b := (*[2]byte)(unsafe.Pointer(p))
 	b[0], b[1] = byte(port>>8), byte(port)
 }
+
+// newHeaders returns size message headers for recvmmsg or sendmmsg, each
+// pointing at its own address slot and its own single-entry iovec; callers
+// fill in the iovec and the address lengths per call.
+func newHeaders(size int) ([]unix.Mmsghdr, []unix.Iovec, []unix.RawSockaddrInet6) {
+	hdrs := make([]unix.Mmsghdr, size)
+	iovs := make([]unix.Iovec, size)
+	names := make([]unix.RawSockaddrInet6, size)
+	for i := range hdrs {
+		h := &hdrs[i].Hdr
+		h.Name = (*byte)(unsafe.Pointer(&names[i]))
+		h.Iov = &iovs[i]
+		h.SetIovlen(1)
+	}
+	return hdrs, iovs, names
+}
