@@ -213,3 +213,39 @@ func BenchmarkH3Get1KiB(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkH3Get1KiBParallel is BenchmarkH3Get1KiB with 8 requests in flight per
+// core on one connection, where the connection loops can batch work.
+func BenchmarkH3Get1KiBParallel(b *testing.B) {
+	for _, p := range allPairs[:2] {
+		b.Run(p.String(), func(b *testing.B) {
+			cl, srv := h3Client(b, p, 1024)
+			warm, err := NewGet(context.Background(), srv.Addr())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := cl.Get(warm, make([]byte, 4096)); err != nil {
+				b.Fatal(err)
+			}
+			b.SetParallelism(8)
+			b.ReportAllocs()
+			b.ResetTimer()
+			before := ReadUsage()
+			b.RunParallel(func(pb *testing.PB) {
+				req, err := NewGet(context.Background(), srv.Addr())
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				buf := make([]byte, 16<<10)
+				for pb.Next() {
+					if _, err := cl.Get(req, buf); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			reportCPU(b, before, 0)
+		})
+	}
+}

@@ -177,9 +177,10 @@ func NewQUICClient(stack Stack, cert *Cert) (*Client, error) {
 			if err != nil {
 				return nil, err
 			}
-			return &Conn{close: c.Close, open: func(ctx context.Context) (io.ReadWriteCloser, error) {
+			open := func(ctx context.Context) (io.ReadWriteCloser, error) {
 				return c.OpenStream(ctx)
-			}}, nil
+			}
+			return &Conn{close: c.Close, open: open}, nil
 		}}, nil
 	case QuicGo:
 		tr := &quicgo.Transport{Conn: pc}

@@ -19,8 +19,9 @@
 // after the measured interval; client figures are this process's over the same
 // interval. With -profile, each server child writes a CPU profile of its whole
 // life (setup, warm-up and measurement) to the directory, named after the test,
-// the server, the client and the run. Servers are paired with both stacks' clients (-pairs all), so that
-// ours and quic-go's servers are also compared with an equal client.
+// the server, the client and the run. Servers are paired with both stacks'
+// clients (-pairs all), so that ours and quic-go's servers are also compared
+// with an equal client.
 package main
 
 import (
