@@ -319,7 +319,13 @@ func TestWireStatelessReset(t *testing.T) {
 		w := newWireTest(t, netsim.Impairment{Delay: 5 * time.Millisecond}, nil, true)
 		time.Sleep(time.Second)
 		// The server endpoint forgets the connection, as after a restart.
-		w.sep.unregister(w.srv)
+		w.sep.mu.Lock()
+		for k, c := range w.sep.conns {
+			if c == w.srv {
+				delete(w.sep.conns, k)
+			}
+		}
+		w.sep.mu.Unlock()
 		nsrv := len(w.spc.written())
 		ncli := len(w.cpc.written())
 		sendErr := make(chan error, 1)

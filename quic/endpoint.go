@@ -22,6 +22,8 @@ const (
 	// acceptQueueLen bounds connections whose handshake completed but that
 	// Accept has not returned yet; beyond it new connections are refused.
 	acceptQueueLen = 128
+	// socketBufferSize is the send and receive buffer asked of UDP sockets.
+	socketBufferSize = 8 << 20
 	// maxHandshaking bounds server connections in the handshake at once, so
 	// that a flood of Initials cannot create unbounded state.
 	maxHandshaking = 1024
@@ -87,6 +89,12 @@ func Listen(network, address string, cfg *Config) (*Endpoint, error) {
 // cfg the endpoint only dials. The Endpoint takes ownership of pc and closes it
 // in Close.
 func NewEndpoint(pc net.PacketConn, cfg *Config) (*Endpoint, error) {
+	if uc, ok := pc.(*net.UDPConn); ok {
+		// Large socket buffers absorb bursts between two reads; the kernel
+		// caps them at net.core.rmem_max and wmem_max. Failure is harmless.
+		uc.SetReadBuffer(socketBufferSize)
+		uc.SetWriteBuffer(socketBufferSize)
+	}
 	bc, err := newBatchConn(pc)
 	if err != nil {
 		return nil, err
@@ -275,22 +283,28 @@ func (e *Endpoint) removeID(id []byte, c *Conn) {
 	e.mu.Unlock()
 }
 
-// unregister removes every route to c once its goroutine has ended. If the
-// endpoint was created by the package-level Dial for c, it is closed too.
+// unregister removes every route to c once its goroutine has ended: its
+// local IDs, the client's original ID and the peer's reset tokens. It runs on
+// c's goroutine, which owns the lists.
 func (e *Endpoint) unregister(c *Conn) {
+	s := &c.state
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	delete(e.all, c)
-	for k, v := range e.conns {
-		if v == c {
+	drop := func(k string) {
+		if e.conns[k] == c {
 			delete(e.conns, k)
 		}
 	}
-	for k, v := range e.resets {
-		if v == c {
-			delete(e.resets, k)
+	for _, l := range s.ids.local {
+		drop(string(l.id[:]))
+	}
+	drop(string(s.ids.origDCID))
+	for _, t := range s.resetTokens {
+		if e.resets[t] == c {
+			delete(e.resets, t)
 		}
 	}
-	e.mu.Unlock()
 }
 
 // resetToken computes the stateless reset token for a local connection ID
