@@ -72,15 +72,23 @@ func serve(args []string) error {
 		go srv.ServeTCP(l)
 	}
 	printHowTo(pc.LocalAddr().(*net.UDPAddr).Port, srv.DevCert())
-	go handleSignals(srv, logger)
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		handleSignals(srv, logger)
+	}()
 	if err := srv.Serve(pc); !errors.Is(err, server.ErrServerClosed) {
 		return err
 	}
+	<-stopped // Serve returns as soon as Shutdown begins; let it finish.
+	st := srv.Stats()
+	logger.Info("stopped", "connections", st.ConnectionsTotal, "requests", st.RequestsTotal,
+		"bytes_in", st.BytesIn, "bytes_out", st.BytesOut, "uptime", st.Uptime.Round(time.Second))
 	return nil
 }
 
 // handleSignals shuts the server down on the first SIGINT or SIGTERM and closes it on
-// the second.
+// the second. It returns when the server has stopped.
 func handleSignals(srv *server.Server, logger *slog.Logger) {
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
