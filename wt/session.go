@@ -228,17 +228,15 @@ func (s *Session) ReceiveDatagram(ctx context.Context) ([]byte, error) {
 // STOP_SENDING before (draft-ietf-webtrans-http3, Section 6). A reason over
 // 1024 bytes is cut. Closing an ended session does nothing.
 func (s *Session) CloseWithError(code uint32, reason string) error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	// End the session first so that the peer's FIN, which may come back
+	// before the write returns, is not taken for the peer's own close.
+	if !s.terminate(&SessionError{Code: code, Reason: reason}) {
 		return nil
 	}
-	s.mu.Unlock()
 	s.writeMu.Lock()
 	_, err := s.str.Write(appendCloseCapsule(nil, code, reason))
 	s.str.Close()
 	s.writeMu.Unlock()
-	s.terminate(&SessionError{Code: code, Reason: reason})
 	time.AfterFunc(closeLinger, func() {
 		select {
 		case <-s.readerDone:
@@ -274,12 +272,13 @@ func (s *Session) Wait() {
 }
 
 // terminate ends the session once: the context is cancelled with e, the
-// streams are reset and the session leaves its connection.
-func (s *Session) terminate(e *SessionError) {
+// streams are reset and the session leaves its connection. It reports
+// whether this call ended the session.
+func (s *Session) terminate(e *SessionError) bool {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return
+		return false
 	}
 	s.closed = true
 	s.closeErr = e
@@ -303,6 +302,7 @@ func (s *Session) terminate(e *SessionError) {
 		break
 	}
 	s.cs.remove(s)
+	return true
 }
 
 // readCapsules reads the CONNECT stream until it ends: CLOSE and DRAIN are
