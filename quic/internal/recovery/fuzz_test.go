@@ -34,6 +34,7 @@ func FuzzLossDetector(f *testing.F) {
 			data = data[3:]
 		}
 		fz.check(t)
+		fz.checkReceived(t)
 	})
 }
 
@@ -44,6 +45,8 @@ type fuzzState struct {
 	nextPN   [NumSpaces]int64
 	ranges   []AckRange
 	h        countHandler
+	// received holds the packet numbers given to each tracker.
+	received [NumSpaces]map[int64]bool
 }
 
 func (fz *fuzzState) step(t *testing.T, op, a, b byte) {
@@ -89,6 +92,10 @@ func (fz *fuzzState) step(t *testing.T, op, a, b byte) {
 		pn := int64(a)<<8 | int64(b)
 		if !tr.IsDuplicate(pn) {
 			tr.OnPacketReceived(fz.now, pn, b&1 == 1)
+			if fz.received[space] == nil {
+				fz.received[space] = make(map[int64]bool)
+			}
+			fz.received[space][pn] = true
 		}
 		if tr.ShouldSendNow(fz.now) {
 			tr.OnAckSent()
@@ -159,6 +166,28 @@ func (fz *fuzzState) check(t *testing.T) {
 		for j := range r {
 			if r[j].Smallest > r[j].Largest || (j > 0 && r[j].Largest+1 >= r[j-1].Smallest) {
 				t.Fatalf("tracker %d ranges not ordered and disjoint: %v", i, r)
+			}
+		}
+	}
+}
+
+// checkReceived compares each AckTracker with the packets it was given: an
+// ACK range must never cover a packet that did not arrive, since the peer
+// would then never resend its frames, and every packet that did arrive must
+// from then on be a duplicate (RFC 9000, Section 12.3).
+func (fz *fuzzState) checkReceived(t *testing.T) {
+	for i := range fz.trackers {
+		tr := &fz.trackers[i]
+		for _, r := range tr.Ranges() {
+			for pn := r.Smallest; pn <= r.Largest; pn++ {
+				if !fz.received[i][pn] {
+					t.Fatalf("tracker %d acknowledges %d, never received", i, pn)
+				}
+			}
+		}
+		for pn := range fz.received[i] {
+			if !tr.IsDuplicate(pn) {
+				t.Fatalf("tracker %d: received %d is not a duplicate", i, pn)
 			}
 		}
 	}
