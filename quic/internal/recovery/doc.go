@@ -43,6 +43,15 @@
 //     adaptive packet or time thresholds as in RFC 9002, Section 6.1).
 //   - The AckTracker forgets the lowest range when more than MaxAckRanges
 //     (64) gaps exist and then treats those packet numbers as duplicates.
+//   - A space tracks at most 2^17 sent packets, ACK-only ones included
+//     (about 40 bytes each, so some 5 MB), as long as the oldest is neither
+//     acknowledged nor declared lost. Past that, OnPacketSent forgets the
+//     oldest one without reporting it lost, so its frames are not resent;
+//     this takes a peer that acknowledges nothing for that long.
+//   - After OnAckAcknowledged, the AckTracker treats every packet number
+//     up to that ACK's largest as a duplicate, including ones that never
+//     arrived (the floor RFC 9000, Section 12.3 allows); their frames come
+//     back in the peer's retransmissions.
 //   - No ACK frequency extension: the ack-eliciting threshold is fixed at 2
 //     and the reordering threshold at 1.
 //   - The client's anti-deadlock PTO is counted from the last event that
