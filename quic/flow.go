@@ -17,7 +17,10 @@ type streamChunk [streamChunkSize]byte
 
 var streamChunkPool = sync.Pool{New: func() any { return new(streamChunk) }}
 
-func getStreamChunk() *streamChunk  { return streamChunkPool.Get().(*streamChunk) }
+// getStreamChunk returns a chunk from the pool; its contents are undefined.
+func getStreamChunk() *streamChunk { return streamChunkPool.Get().(*streamChunk) }
+
+// putStreamChunk returns c to the pool; the caller must not use it again.
 func putStreamChunk(c *streamChunk) { streamChunkPool.Put(c) }
 
 // chunkQueue is a sequence of chunks covering stream offsets [base, base +

@@ -268,6 +268,7 @@ type streamRing struct {
 	n    int
 }
 
+// push appends s, growing the storage when it is full.
 func (r *streamRing) push(s *Stream) {
 	if r.n == len(r.buf) {
 		nb := make([]*Stream, max(8, 2*len(r.buf)))
@@ -280,6 +281,7 @@ func (r *streamRing) push(s *Stream) {
 	r.n++
 }
 
+// pop removes and returns the oldest stream; the ring must not be empty.
 func (r *streamRing) pop() *Stream {
 	s := r.buf[r.head]
 	r.buf[r.head] = nil
