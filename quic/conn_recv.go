@@ -26,6 +26,11 @@ func (c *Conn) handleRx(r *rxBuf, now time.Time) {
 // (RFC 9000, Section 12.2).
 func (c *Conn) handleDatagram(b []byte, addr wireAddr, now time.Time) {
 	s := &c.state
+	if s.phase == phaseDraining {
+		// RFC 9000, Section 10.2.2: a draining endpoint sends nothing and
+		// need not process what it receives.
+		return
+	}
 	c.stats.bytesReceived.Add(uint64(len(b)))
 	if addr != c.remote {
 		// TODO: connection migration (RFC 9000, Section 9) is not supported;

@@ -569,3 +569,38 @@ func TestWireFlowControlViolation(t *testing.T) {
 	f := wire.StreamFrame{StreamID: 2, Offset: 1 << 20, Data: []byte("x")}
 	injectAndExpect(t, f.Append(nil), errCodeFlowControl)
 }
+
+func TestWireClosingResendsClose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWireTest(t, netsim.Impairment{Delay: 10 * time.Millisecond}, nil, true)
+		time.Sleep(100 * time.Millisecond)
+		// Lose the client's first CONNECTION_CLOSE.
+		base := len(w.cpc.written())
+		w.cpc.setDrop(func(n int, b []byte) bool { return n == base })
+		// The server keeps sending, so the closing client hears packets and
+		// repeats its CONNECTION_CLOSE (RFC 9000, Section 10.2.1).
+		go func() {
+			s, err := w.srv.OpenUniStream(context.Background())
+			if err != nil {
+				return
+			}
+			for i := 0; i < 100; i++ {
+				if _, err := s.Write(make([]byte, 1000)); err != nil {
+					return
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}()
+		time.Sleep(20 * time.Millisecond)
+		w.cli.CloseWithError(5, "done")
+		err := waitDone(t, w.srv, 5*time.Second)
+		var ae *ApplicationError
+		if !errors.As(err, &ae) || ae.Code != 5 || !ae.Remote {
+			t.Fatalf("server ended with %v, want the client's application close 5", err)
+		}
+		closes := w.cliLog.count(true, isType(wire.FrameTypeConnectionCloseApp))
+		if closes < 2 {
+			t.Errorf("client sent %d CONNECTION_CLOSE frames, want a repeat", closes)
+		}
+	})
+}

@@ -164,7 +164,8 @@ func (e *Endpoint) Dial(ctx context.Context, addr net.Addr, cfg *Config) (*Conn,
 }
 
 // Dial opens a connection to address on a new UDP socket that the connection
-// owns: the socket closes when the connection ends.
+// owns: the socket closes when the connection ends. If cfg.TLSConfig has no
+// ServerName, the host part of address is used.
 func Dial(ctx context.Context, network, address string, cfg *Config) (*Conn, error) {
 	raddr, err := net.ResolveUDPAddr(network, address)
 	if err != nil {
@@ -186,6 +187,15 @@ func Dial(ctx context.Context, network, address string, cfg *Config) (*Conn, err
 	if err != nil {
 		pc.Close()
 		return nil, err
+	}
+	if cfg != nil && cfg.TLSConfig != nil && cfg.TLSConfig.ServerName == "" {
+		// Verify the certificate against the host the caller named.
+		if host, _, err := net.SplitHostPort(address); err == nil {
+			cp := *cfg
+			cp.TLSConfig = cfg.TLSConfig.Clone()
+			cp.TLSConfig.ServerName = host
+			cfg = &cp
+		}
 	}
 	c, err := e.Dial(ctx, raddr, cfg)
 	if err != nil {
