@@ -44,10 +44,6 @@
 //     (no SETTINGS_H3_DATAGRAM), the datagrams are still taken by package h3, which reads
 //     every QUIC datagram of a connection, and dropped; they do not reach
 //     Options.QUICDatagram. Raw QUIC datagram applications use RawALPNs.
-//   - Shutdown sends GOAWAY only after the handlers in flight have finished and their
-//     responses have had time to be delivered (package h3 closes a connection as soon as
-//     its last handler returns, which would cut the end of that response); until then
-//     clients may still start requests, which are served.
 //   - WebTransport sessions are not served yet; Stats.WebTransportSessions stays 0.
 //   - Options.HeaderTimeout applies to TCP only: package h3 has no deadline for a request
 //     header, so an HTTP/3 request header is bounded by the idle timeout alone.

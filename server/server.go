@@ -239,12 +239,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for i, hs := range tcp {
 		wg.Go(func() { errs[i] = hs.Shutdown(ctx) })
 	}
-	// TODO: h3.Server.Shutdown closes a connection the moment its last handler
-	// returns, before the response it wrote has left the send buffer, so a client loses
-	// the end of it. Until h3 waits for the request streams to be acknowledged, the
-	// handlers are let finish and their responses leave before h3 sends GOAWAY; the cost
-	// is that GOAWAY comes late, so clients may start requests until then.
-	s.drain(ctx)
 	errs[len(tcp)] = s.h3.Shutdown(ctx)
 	wg.Wait()
 	for _, c := range raw {
@@ -254,32 +248,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		ep.Close()
 	}
 	return errors.Join(errs...)
-}
-
-// drain waits until no request is in flight, then for long enough for the last
-// responses to be sent and acknowledged on every connection, or until ctx ends.
-func (s *Server) drain(ctx context.Context) {
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for s.st.reqsInFlight.Load() > 0 {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
-	linger := 20 * time.Millisecond
-	s.mu.Lock()
-	for c := range s.conns {
-		linger = max(linger, 3*c.Stats().SmoothedRTT)
-	}
-	s.mu.Unlock()
-	t := time.NewTimer(min(linger, time.Second))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }
 
 // Close closes every connection and socket now, cutting requests in flight.
