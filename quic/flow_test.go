@@ -126,3 +126,30 @@ func TestRecvWindowAutoTune(t *testing.T) {
 		t.Fatalf("limit %d, want %d", w.limit, 350+400)
 	}
 }
+
+// TestFirstUpdateGrows checks that a stream's and the connection's first
+// window update can already grow the window: the auto-tuning epoch starts when
+// the stream is created (at the last packet time), not at the first update.
+func TestFirstUpdateGrows(t *testing.T) {
+	l := testLimits()
+	l.maxData, l.maxStreamDataBidiRemote = 64<<10, 64<<10
+	ss, _ := newTestStreams(true, l, testLimits())
+	p := newTestPipe(t)
+	p.send(ss, 1350) // the connection's first packet sets the clock
+	must(t, ss.handleStream(peerBidi(0), 0, make([]byte, 40<<10), false))
+	s, err := ss.accept(t.Context(), true)
+	must(t, err)
+	_, err = s.Read(make([]byte, 40<<10))
+	must(t, err)
+	p.now = p.now.Add(p.rtt)
+	p.send(ss, 1350)
+	want := map[byte]uint64{0x10: 40<<10 + 128<<10, 0x11: 40<<10 + 128<<10}
+	if len(p.frames) != 2 {
+		t.Fatalf("frames %v, want MAX_DATA and MAX_STREAM_DATA", p.frames)
+	}
+	for _, f := range p.frames {
+		if f.val != want[f.typ] {
+			t.Fatalf("frame %v, want value %d (window doubled)", f, want[f.typ])
+		}
+	}
+}

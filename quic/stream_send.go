@@ -386,6 +386,10 @@ func (t *sendState) heldByConn() bool {
 func (ss *streamsState) appendFrames(b []byte, room int, now time.Time, rtt time.Duration,
 	recs []streamFrameRecord) ([]byte, []streamFrameRecord) {
 	limit := len(b) + room
+	ss.lastNow.Store(now.UnixNano())
+	if ss.connWin.epoch.IsZero() {
+		ss.connWin.epoch = now // auto-tuning measures from the first packet
+	}
 	b, recs = ss.appendConnFrames(b, limit, now, rtt, recs)
 	b, recs = ss.appendCtrlFrames(b, limit, now, rtt, recs)
 	return ss.appendNewData(b, limit, recs)

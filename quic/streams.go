@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // streamLimits are stream-related transport parameters (RFC 9000, Section 18.2):
@@ -96,6 +97,10 @@ type streamsState struct {
 	consumed    atomic.Uint64 // bytes read or discarded, from any goroutine
 	connLimit   atomic.Uint64 // copy of connWin.limit for readers
 	connHalf    atomic.Uint64 // copy of connWin.window/2 for readers
+
+	// lastNow is the time appendFrames last ran (Unix nanoseconds): new
+	// streams start their auto-tuning epoch there, without reading the clock.
+	lastNow atomic.Int64
 }
 
 // newStreamsState returns the stream set of a connection. local holds the limits
@@ -225,6 +230,9 @@ func (ss *streamsState) newStream(id int64) *Stream {
 	}
 	if s.canRecv {
 		s.recv.win = newRecvWindow(ss.localStreamLimit(id), ss.local.maxStreamWindow)
+		if t := ss.lastNow.Load(); t != 0 {
+			s.recv.win.epoch = time.Unix(0, t)
+		}
 	}
 	ss.streams[id] = s
 	return s

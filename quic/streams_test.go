@@ -398,6 +398,7 @@ func TestWindowUpdates(t *testing.T) {
 	if n, err := s.Read(buf); n != len(buf) || err != nil {
 		t.Fatalf("Read: %d %v", n, err)
 	}
+	p.now = p.now.Add(10 * p.rtt) // slow reader: no auto-tuning
 	recs := append([]streamFrameRecord(nil), p.send(ss, 1350)...)
 	want := map[byte]uint64{0x10: 40<<10 + 64<<10, 0x11: 40<<10 + 64<<10}
 	checkFrames := func(stage string) {
