@@ -604,3 +604,39 @@ func TestWireClosingResendsClose(t *testing.T) {
 		}
 	})
 }
+
+// TestGROSplitByDestination checks that a coalesced receive holding packets
+// for two connections is split between them.
+func TestGROSplitByDestination(t *testing.T) {
+	mk := func(id byte) []byte {
+		b := make([]byte, 100)
+		b[0] = 0x40
+		for i := 1; i <= connIDLen; i++ {
+			b[i] = id
+		}
+		return b
+	}
+	r := rxBuf{buf: rxPool.Get().(*[]byte), seg: 100}
+	r.n = copy(*r.buf, append(mk(1), mk(1)...))
+	if !sameDestination(&r) {
+		t.Error("two segments for one ID reported as different")
+	}
+	r.n = copy(*r.buf, append(append(mk(1), mk(1)...), mk(2)...))
+	if sameDestination(&r) {
+		t.Error("segments for two IDs reported as one")
+	}
+	e := &Endpoint{conns: map[string]*Conn{}, resets: map[[16]byte]*Conn{}}
+	c1 := &Conn{wakeCh: make(chan struct{}, 1)}
+	c2 := &Conn{wakeCh: make(chan struct{}, 1)}
+	e.conns[string(mk(1)[1:1+connIDLen])] = c1
+	e.conns[string(mk(2)[1:1+connIDLen])] = c2
+	var batch routeBatch
+	if e.route(&r, &batch, time.Now()) {
+		t.Fatal("split message handed over whole")
+	}
+	batch.flush()
+	if len(c1.inbox) != 2 || len(c2.inbox) != 1 {
+		t.Fatalf("inboxes %d and %d, want 2 and 1", len(c1.inbox), len(c2.inbox))
+	}
+	r.release()
+}

@@ -64,8 +64,9 @@
 //   - ECN is neither marked nor reported, and path MTU discovery is not done:
 //     the packet size is fixed at 1452 bytes.
 //   - The preferred_address transport parameter is ignored.
-//   - The endpoint routes short-header packets by our 8-byte IDs only; with
-//     GRO, the datagrams coalesced in one receive are routed by the first.
+//   - A GRO receive holding packets for several connections is copied apart
+//     datagram by datagram, which costs a copy; the common case of one
+//     connection per socket pair is routed without copying.
 //   - Packets dropped because a connection's queue was full are not counted
 //     in ConnStats; they look like loss to the peer.
 package quic

@@ -99,8 +99,19 @@ func (b *routeBatch) flush() {
 // route decides what to do with one datagram. It returns true when the
 // datagram was handed to a connection (which then owns its buffer).
 func (e *Endpoint) route(d *rxBuf, batch *routeBatch, now time.Time) bool {
-	// With GRO the segments come from one peer address; they are routed by the
-	// first one, and the connection drops segments that are not its own.
+	// With GRO the segments come from one peer address. When they are all for
+	// the same connection ID they travel together; otherwise each is copied
+	// and routed alone (several connections between the same two sockets).
+	if d.seg > 0 && d.seg < d.n && !sameDestination(d) {
+		d.segments(func(b []byte) {
+			one := rxBuf{buf: rxPool.Get().(*[]byte), addr: d.addr}
+			one.n = copy(*one.buf, b)
+			if !e.route(&one, batch, now) {
+				one.release()
+			}
+		})
+		return false
+	}
 	b := d.first()
 	if len(b) == 0 {
 		return false
@@ -275,4 +286,36 @@ func (e *Endpoint) abortAll(err error) {
 	for _, c := range conns {
 		c.abort(err)
 	}
+}
+
+// destinationID returns the destination connection ID of a datagram's first
+// packet (our IDs are connIDLen bytes in short headers), or nil.
+func destinationID(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	if b[0]&0x80 == 0 {
+		if len(b) < 1+connIDLen {
+			return nil
+		}
+		return b[1 : 1+connIDLen]
+	}
+	_, dcid, _, ok := parseLongInvariant(b)
+	if !ok {
+		return nil
+	}
+	return dcid
+}
+
+// sameDestination reports whether every segment of a GRO message has the
+// first one's destination connection ID.
+func sameDestination(d *rxBuf) bool {
+	first := destinationID(d.first())
+	same := true
+	d.segments(func(b []byte) {
+		if same && string(destinationID(b)) != string(first) {
+			same = false
+		}
+	})
+	return same
 }
