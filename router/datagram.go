@@ -79,6 +79,10 @@ func (d *datagramRoute) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "HTTP datagrams need HTTP/3", http.StatusNotImplemented)
 		return
 	}
+	if _, ok := w.Header()["Capsule-Protocol"]; !ok {
+		// RFC 9297, Section 3.4: the stream carries capsules from here on.
+		w.Header().Set("Capsule-Protocol", "?1")
+	}
 	st := hs.HTTPStream()
 	dc := &DatagramContext{Request: r, StreamID: st.StreamID(), stream: st,
 		counters: d.counters}

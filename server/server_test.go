@@ -251,9 +251,13 @@ func TestRawALPNDatagramEcho(t *testing.T) {
 
 func TestTCPAltSvc(t *testing.T) {
 	for _, disable := range []bool{false, true} {
+		var panics atomic.Int32
 		srv, err := New(Options{Addr: "127.0.0.1:0", DisableAltSvc: disable,
 			Routes: []router.Route{{Method: "GET", Pattern: "/", Handler: http.HandlerFunc(
-				func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.Proto) })}}})
+				func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.Proto) })},
+				{Method: "GET", Pattern: "/panic", Handler: http.HandlerFunc(
+					func(http.ResponseWriter, *http.Request) { panic("tcp") })}},
+			ErrorHandler: func(*http.Request, error) { panics.Add(1) }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -286,6 +290,15 @@ func TestTCPAltSvc(t *testing.T) {
 		if got := resp.Header.Get("Alt-Svc"); got != want || string(b) != "HTTP/2.0" {
 			t.Errorf("disable=%v: Alt-Svc %q body %q, want %q over HTTP/2.0", disable, got,
 				b, want)
+		}
+		resp, err = cl.Get("https://" + l.Addr().String() + "/panic")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 500 || panics.Load() != 1 {
+			t.Errorf("panic over TCP: %d, error handler called %d times", resp.StatusCode,
+				panics.Load())
 		}
 		cl.CloseIdleConnections()
 		srv.Close()
