@@ -22,7 +22,8 @@ import (
 // only when it is valid for at most 14 days.
 const DevCertValidity = 13 * 24 * time.Hour
 
-// DevCert is a generated self-signed development certificate.
+// DevCert is a generated self-signed development certificate. It is not modified after
+// GenerateDevCert returns, so it may be shared between goroutines.
 type DevCert struct {
 	// Certificate is ready for tls.Config.Certificates.
 	Certificate tls.Certificate

@@ -27,7 +27,7 @@
 //
 //   - On an HTTP/3 connection, every QUIC datagram is an HTTP datagram: it goes to the
 //     Datagram handler of the route whose CONNECT request its Quarter Stream ID names,
-//     and is dropped (and counted) when there is none.
+//     and is dropped when there is none.
 //   - On a connection that negotiated one of Options.RawALPNs, there is no HTTP: every
 //     QUIC datagram goes to Options.QUICDatagram, which can answer with
 //     [QUICDatagramContext.Reply].

@@ -6,7 +6,8 @@ import (
 	"runtime"
 )
 
-// A PanicError is what Options.ErrorHandler gets when a handler panicked.
+// A PanicError is what Options.ErrorHandler gets when a handler panicked. It is not
+// modified after it is made, so it may be shared between goroutines.
 type PanicError struct {
 	Value any    // what the handler panicked with
 	Stack []byte // the goroutine's stack at the panic

@@ -28,8 +28,8 @@ const (
 const alpnH3 = "h3"
 
 // Options configures a [Server]. Only Routes or Fallback is needed; every other zero
-// field means the documented default. Options are copied by [New]; changing them later
-// has no effect.
+// field means the documented default. [New] copies the Options (and their slices), so
+// changing them later has no effect; the handlers they name are called concurrently.
 type Options struct {
 	// Addr is the UDP (and TCP) address ListenAndServe listens on. Default ":4433".
 	Addr string

@@ -5,11 +5,11 @@
 // Routes: GET / (the index page), GET /bytes/{n} (n bytes), POST /echo (buffered: the
 // body echoed), POST /upload (streaming: JSON with the byte count and SHA-256 of the
 // body), CONNECT /dgram/echo (HTTP datagrams echoed), GET /stats (the server's Stats as
-// JSON), and QUIC datagrams echoed on connections with ALPN [EchoALPN].
+// JSON), /wt (the WebTransport echo that tools/chromium-h3/page/h3test.html expects, see
+// [WebTransportEcho]), and QUIC datagrams echoed on connections with ALPN [EchoALPN].
 //
 // # Limitations
 //
-//   - The /wt WebTransport echo is missing until package wt exists.
 //   - QUIC datagrams are echoed only on the EchoALPN protocol, not on HTTP/3 connections
 //     whose client did not enable HTTP datagrams (see package server).
 package demo
@@ -65,6 +65,7 @@ func Routes(stats func() server.Stats) []router.Route {
 		{Pattern: "/dgram/echo", Datagram: func(dc *router.DatagramContext, p []byte) {
 			dc.Send(p)
 		}},
+		{Pattern: "/wt", WebTransport: WebTransportEcho},
 		{Method: http.MethodGet, Pattern: "/stats", Handler: http.HandlerFunc(
 			func(w http.ResponseWriter, r *http.Request) { writeJSON(w, stats()) })},
 	}
@@ -107,7 +108,7 @@ func echo(w http.ResponseWriter, r *http.Request) {
 	io.Copy(w, r.Body)
 }
 
-// UploadResult is the JSON answer of POST /upload.
+// UploadResult is the JSON answer of POST /upload, a plain value.
 type UploadResult struct {
 	Bytes  int64  `json:"bytes"`
 	SHA256 string `json:"sha256"`
