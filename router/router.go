@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/peregrine-h3/peregrine/wt"
 )
 
 // DefaultBodyLimit is the largest body, in bytes, that a [Buffered] route reads when
@@ -54,8 +56,11 @@ type Route struct {
 	// handed over until the client ends the stream or the connection ends. Method must
 	// be empty or CONNECT.
 	Datagram DatagramHandler
-	// TODO: a WebTransport session handler joins here once package wt exists; until
-	// then a route cannot accept WebTransport sessions.
+	// WebTransport, when set, makes the route a CONNECT route that accepts WebTransport
+	// sessions (package wt) and runs this handler with each; the session ends when the
+	// handler returns, unless it was closed before. Method must be empty or CONNECT, and
+	// Handler and Datagram must be nil.
+	WebTransport func(*wt.Session)
 }
 
 // name describes the route in error messages.
@@ -85,6 +90,7 @@ type Table struct {
 	limit    int64
 	fallback http.Handler
 	counters *Counters
+	wt       *wt.Server // nil when no route takes WebTransport sessions
 }
 
 // ErrInvalidRoute is wrapped by every error [New] returns for a bad route.
@@ -122,7 +128,11 @@ func (t *Table) add(i int) (err error) {
 	switch {
 	case r.Mode != Buffered && r.Mode != Streaming:
 		return fmt.Errorf("%w: %s: unknown mode %d", ErrInvalidRoute, r.name(i), int(r.Mode))
-	case r.Handler == nil && r.Datagram == nil:
+	case r.WebTransport != nil && (r.Handler != nil || r.Datagram != nil ||
+		r.Method != "" && r.Method != http.MethodConnect):
+		return fmt.Errorf("%w: %s: a WebTransport route must use CONNECT and no other "+
+			"handler", ErrInvalidRoute, r.name(i))
+	case r.Handler == nil && r.Datagram == nil && r.WebTransport == nil:
 		return fmt.Errorf("%w: %s: no handler", ErrInvalidRoute, r.name(i))
 	case r.Datagram != nil && r.Method != "" && r.Method != http.MethodConnect:
 		return fmt.Errorf("%w: %s: a Datagram route must use CONNECT", ErrInvalidRoute,
@@ -135,7 +145,7 @@ func (t *Table) add(i int) (err error) {
 			ErrInvalidRoute, r.name(i))
 	}
 	pat := r.Pattern
-	if r.Datagram != nil {
+	if r.Datagram != nil || r.WebTransport != nil {
 		r.Method = http.MethodConnect
 	}
 	if r.Method != "" {
@@ -182,6 +192,9 @@ func (t *Table) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (t *Table) handlerFor(i int) http.Handler {
 	r := &t.routes[i]
 	h := r.Handler
+	if r.WebTransport != nil {
+		return t.webTransport(r.WebTransport)
+	}
 	if r.Datagram != nil {
 		return &datagramRoute{gate: h, serve: r.Datagram, counters: t.counters}
 	}

@@ -55,10 +55,8 @@ EXPECT='document.getElementById("proto").textContent === "HTTP/3.0" &&
 "$RUNSH" "https://$ORIGIN/" --cert "$TMP/cert/cert.pem" --expect-h3 --timeout 60 \
   --wait "$WAIT" --result "$RESULT" --expect "$EXPECT"
 
-# ---- WebTransport (to be added with package wt) -------------------------------------
-# The WebTransport engineer adds the wt-test step here, once /wt is served:
-#   "$RUNSH" wt-test "$ORIGIN" --cert "$TMP/cert/cert.pem"
-# -------------------------------------------------------------------------------------
+echo "== Chromium: WebTransport at /wt (fetch, wt, dgram, bidi, uni, sbidi, close)"
+"$RUNSH" wt-test "$ORIGIN" --cert "$TMP/cert/cert.pem" --timeout 60
 
 echo "== stop the server"
 kill -TERM "$SERVER_PID"

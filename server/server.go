@@ -93,6 +93,10 @@ func New(opts Options) (*Server, error) {
 	}
 	s.handler = &guard{s: s, next: table}
 	s.h3 = &h3.Server{Handler: s.handler, Logger: lower}
+	if ws := table.WebTransport(); ws != nil {
+		ws.Logger = lower
+		ws.Configure(s.h3) // WebTransport SETTINGS and streams (package wt)
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s, nil
 }

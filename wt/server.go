@@ -138,7 +138,7 @@ func (s *Server) Upgrade(w http.ResponseWriter, r *http.Request) (*Session, erro
 		http.Error(w, "origin not allowed", http.StatusForbidden)
 		return nil, ErrOriginNotAllowed
 	}
-	hs, ok := w.(h3.HTTPStreamer)
+	hs, ok := findStreamer(w)
 	c, ok2 := h3.ResponseConn(w)
 	if !ok || !ok2 {
 		http.Error(w, "not HTTP/3", http.StatusInternalServerError)
@@ -211,4 +211,20 @@ func chooseProtocol(ours []string, fields []string) string {
 		}
 	}
 	return ""
+}
+
+// findStreamer finds the h3.HTTPStreamer behind w and any wrappers that
+// offer Unwrap, as http.ResponseController does.
+func findStreamer(w http.ResponseWriter) (h3.HTTPStreamer, bool) {
+	for range 16 {
+		if hs, ok := w.(h3.HTTPStreamer); ok {
+			return hs, true
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return nil, false
+		}
+		w = u.Unwrap()
+	}
+	return nil, false
 }
