@@ -84,9 +84,14 @@ func (d *datagramRoute) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Capsule-Protocol", "?1")
 	}
 	st := hs.HTTPStream()
-	dc := &DatagramContext{Request: r, StreamID: st.StreamID(), stream: st,
-		counters: d.counters}
-	ctx, cancel := context.WithCancel(r.Context())
+	d.run(&DatagramContext{Request: r, StreamID: st.StreamID(), stream: st,
+		counters: d.counters}, st)
+}
+
+// run hands the datagrams and DATAGRAM capsules of one request to the handler until the
+// client ends the stream or the request's context ends.
+func (d *datagramRoute) run(dc *DatagramContext, st *h3.Stream) {
+	ctx, cancel := context.WithCancel(dc.Request.Context())
 	defer cancel()
 	var mu sync.Mutex // serialises calls of the handler for this request
 	deliver := func(p []byte) {

@@ -33,11 +33,7 @@ func serve(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	level := slog.LevelInfo
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logger := newLogger(*verbose)
 	opts := server.Options{Addr: *addr, CertFile: *cert, KeyFile: *key, Logger: logger,
 		DisableTCP: *noTCP}
 	var root *os.Root
@@ -59,17 +55,9 @@ func serve(args []string) error {
 			return err
 		}
 	}
-	pc, err := net.ListenPacket("udp", *addr)
+	pc, err := listen(srv, *addr, !*noTCP)
 	if err != nil {
 		return err
-	}
-	if !*noTCP {
-		l, err := net.Listen("tcp", pc.LocalAddr().String())
-		if err != nil {
-			pc.Close()
-			return err
-		}
-		go srv.ServeTCP(l)
 	}
 	printHowTo(pc.LocalAddr().(*net.UDPAddr).Port, srv.DevCert())
 	stopped := make(chan struct{})
@@ -85,6 +73,33 @@ func serve(args []string) error {
 	logger.Info("stopped", "connections", st.ConnectionsTotal, "requests", st.RequestsTotal,
 		"bytes_in", st.BytesIn, "bytes_out", st.BytesOut, "uptime", st.Uptime.Round(time.Second))
 	return nil
+}
+
+// newLogger logs text to standard error, at debug level when verbose.
+func newLogger(verbose bool) *slog.Logger {
+	level := slog.LevelInfo
+	if verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// listen opens the UDP socket on addr and, when tcp is set, starts serving TCP on the
+// same port.
+func listen(srv *server.Server, addr string, tcp bool) (net.PacketConn, error) {
+	pc, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if tcp {
+		l, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err != nil {
+			pc.Close()
+			return nil, err
+		}
+		go srv.ServeTCP(l)
+	}
+	return pc, nil
 }
 
 // handleSignals shuts the server down on the first SIGINT or SIGTERM and closes it on
