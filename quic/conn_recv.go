@@ -5,7 +5,6 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/peregrine-h3/peregrine/quic/internal/protection"
 	"github.com/peregrine-h3/peregrine/quic/internal/wire"
 )
 
@@ -72,17 +71,11 @@ func (c *Conn) handleDatagram(b []byte, addr wireAddr, now time.Time) {
 // handlePacket decrypts one packet and processes its frames.
 func (c *Conn) handlePacket(h *wire.Header, pkt, datagram []byte, now time.Time) error {
 	s := &c.state
-	var space spaceID
-	switch h.Type {
-	case wire.PacketTypeInitial:
-		space = initialSpace
-	case wire.PacketTypeHandshake:
-		space = handshakeSpace
-	case wire.PacketType1RTT:
-		space = appDataSpace
-	case wire.PacketTypeVersionNegotiation:
+	if h.Type == wire.PacketTypeVersionNegotiation {
 		return c.handleVersionNegotiation(pkt)
-	default:
+	}
+	space, ok := spaceOfPacket(h.Type)
+	if !ok {
 		// 0-RTT and Retry are not supported (see Limitations); drop.
 		return nil
 	}
@@ -135,6 +128,19 @@ func (c *Conn) handlePacket(h *wire.Header, pkt, datagram []byte, now time.Time)
 	s.lastAckElicitSent = time.Time{}
 	c.stats.packetsReceived.Add(1)
 	return nil
+}
+
+// spaceOfPacket returns the packet number space of a packet type we process.
+func spaceOfPacket(t wire.PacketType) (spaceID, bool) {
+	switch t {
+	case wire.PacketTypeInitial:
+		return initialSpace, true
+	case wire.PacketTypeHandshake:
+		return handshakeSpace, true
+	case wire.PacketType1RTT:
+		return appDataSpace, true
+	}
+	return 0, false
 }
 
 // onFirstPacketOfSpace applies the rules tied to successfully processing a
@@ -280,9 +286,3 @@ func convertWireError(err error) error {
 
 // errKeyUpdate marks key update violations (RFC 9001, Section 6.2).
 var errKeyUpdate = &TransportError{Code: errCodeKeyUpdate, Reason: "invalid key update"}
-
-// isProtectionErr reports errors that mean "drop the packet".
-func isProtectionErr(err error) bool {
-	return errors.Is(err, protection.ErrDecryptionFailed) ||
-		errors.Is(err, protection.ErrPacketTooShort)
-}

@@ -122,10 +122,7 @@ type connLoopState struct {
 	// Scratch buffers reused by the loop.
 	txMsgs  []txMessage
 	udpMsgs []udpio.Message
-	recs    []streamFrameRecord
 	ackBuf  []wire.AckRange
-	frames  []sentFrame
-	events  []loopEvent
 	timer   *time.Timer
 	timerAt time.Time
 
@@ -150,9 +147,6 @@ type pendingPacket struct {
 // maxPendingPackets caps undecryptable packets buffered per connection
 // (RFC 9001, Section 5.7 allows buffering a few).
 const maxPendingPackets = 10
-
-// loopEvent is reserved for events posted by user goroutines.
-type loopEvent struct{}
 
 // initState sets up the handshake: Initial keys from the client's first
 // destination ID, the TLS connection, connection IDs and transport parameters.

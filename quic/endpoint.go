@@ -65,8 +65,7 @@ type Endpoint struct {
 	handshaking atomic.Int64
 
 	// Counters of datagrams dropped by the endpoint.
-	droppedQueueFull atomic.Uint64
-	droppedUnknown   atomic.Uint64
+	droppedUnknown atomic.Uint64
 }
 
 // Listen opens a UDP socket on address and returns an Endpoint that accepts
@@ -157,6 +156,7 @@ func (e *Endpoint) Dial(ctx context.Context, addr net.Addr, cfg *Config) (*Conn,
 		return nil, err
 	}
 	if err := e.register(conn); err != nil {
+		conn.state.tls.Close()
 		return nil, err
 	}
 	go conn.run()

@@ -117,21 +117,35 @@ func (e *Endpoint) route(d *rxBuf, batch *routeBatch, now time.Time) bool {
 		return false
 	}
 	if b[0]&0x80 == 0 {
-		// Short header: our connection IDs are connIDLen bytes.
-		if len(b) < 1+connIDLen {
-			return false
-		}
-		if c := e.lookup(b[1 : 1+connIDLen]); c != nil {
-			batch.add(c, *d)
-			return true
-		}
-		if c := e.lookupReset(b); c != nil {
-			batch.add(c, *d)
-			return true
-		}
-		e.sendStatelessReset(d.addr, len(b), b[1:1+connIDLen], now)
+		return e.routeShort(d, b, batch, now)
+	}
+	return e.routeLong(d, b, batch, now)
+}
+
+// routeShort routes a datagram starting with a short-header packet: to its
+// connection, or to the connection whose peer's reset token it ends with,
+// or else it is answered with a stateless reset.
+func (e *Endpoint) routeShort(d *rxBuf, b []byte, batch *routeBatch, now time.Time) bool {
+	// Our connection IDs are connIDLen bytes.
+	if len(b) < 1+connIDLen {
 		return false
 	}
+	if c := e.lookup(b[1 : 1+connIDLen]); c != nil {
+		batch.add(c, *d)
+		return true
+	}
+	if c := e.lookupReset(b); c != nil {
+		batch.add(c, *d)
+		return true
+	}
+	e.sendStatelessReset(d.addr, len(b), b[1:1+connIDLen], now)
+	return false
+}
+
+// routeLong routes a datagram starting with a long-header packet: to its
+// connection, to a new server connection for a valid first Initial, or it
+// is answered with Version Negotiation.
+func (e *Endpoint) routeLong(d *rxBuf, b []byte, batch *routeBatch, now time.Time) bool {
 	version, dcid, scid, ok := parseLongInvariant(b)
 	if !ok {
 		return false
@@ -189,6 +203,8 @@ func (e *Endpoint) acceptNew(d *rxBuf, dcid, scid []byte) *Conn {
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
+		// The TLS handshake goroutine has started: stop it.
+		c.state.tls.Close()
 		return nil
 	}
 	e.all[c] = struct{}{}

@@ -60,16 +60,6 @@ func (s *rangeSet) sub(start, end uint64) {
 	*s = out
 }
 
-// contains reports whether every offset in [start, end) is in the set.
-func (s rangeSet) contains(start, end uint64) bool {
-	for _, x := range s {
-		if x.start <= start && end <= x.end {
-			return true
-		}
-	}
-	return start >= end
-}
-
 // prefixEnd returns the end of the range that starts at zero, or zero.
 func (s rangeSet) prefixEnd(from uint64) uint64 {
 	for _, x := range s {
@@ -79,6 +69,3 @@ func (s rangeSet) prefixEnd(from uint64) uint64 {
 	}
 	return from
 }
-
-// size returns the number of ranges.
-func (s rangeSet) size() int { return len(s) }
