@@ -213,3 +213,28 @@ func TestClientRetriesRejected(t *testing.T) {
 		t.Fatalf("%d dials, want 2", dials)
 	}
 }
+
+func TestClientRespectsPeerFieldLimit(t *testing.T) {
+	client, server := newMemPair(false)
+	tr := &Transport{dial: func(context.Context, string, *tls.Config) (quicConn, error) {
+		return client, nil
+	}}
+	defer tr.CloseIdleConnections()
+	ctrl, _ := server.OpenUniStream(context.Background())
+	ctrl.Write(append([]byte{streamTypeControl},
+		appendSettingsFrame(nil, settings{maxFieldSectionSize: 200})...))
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	cc, err := tr.getConn(ctx, "example.test:443")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cc.c.peerSettings(ctx); err != nil {
+		t.Fatal(err)
+	}
+	req := newRequest(t, "GET", "https://example.test/", nil)
+	req.Header.Set("X-Big", strings.Repeat("b", 300))
+	if _, err := tr.RoundTrip(req); err != ErrHeaderTooLarge {
+		t.Fatalf("RoundTrip = %v, want ErrHeaderTooLarge", err)
+	}
+}

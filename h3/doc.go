@@ -88,8 +88,6 @@
 //     request's header; the QUIC idle timeout and stream limits bound it.
 //   - "Expect: 100-continue" is not answered automatically; a handler that
 //     wants the body sooner can call WriteHeader(http.StatusContinue).
-//   - Response header and trailer sections are not checked against the
-//     peer's SETTINGS_MAX_FIELD_SECTION_SIZE before they are sent.
 //   - Datagrams received for a request stream that has not been accepted yet
 //     are dropped rather than buffered for a round trip (RFC 9297, Section
 //     2.1 allows either).

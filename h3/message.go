@@ -237,6 +237,9 @@ func (m *msgReader) done() bool {
 
 // writeHeadersFrame encodes fields and writes them as one HEADERS frame.
 func (c *conn) writeHeadersFrame(s quicStream, fields []hfield) error {
+	if err := c.checkPeerFieldLimit(fields); err != nil {
+		return err
+	}
 	section, err := c.codec.encode(s.ID(), fields)
 	if err != nil {
 		return err
@@ -245,6 +248,32 @@ func (c *conn) writeHeadersFrame(s quicStream, fields []hfield) error {
 	b = appendFrameHeader(b, frameHeaders, uint64(len(section)))
 	_, err = s.Write(append(b, section...))
 	return err
+}
+
+// ErrHeaderTooLarge is returned when a header or trailer section is larger
+// than the peer's SETTINGS_MAX_FIELD_SECTION_SIZE (RFC 9114, Section 4.2.2).
+var ErrHeaderTooLarge = errors.New("h3: field section larger than the peer accepts")
+
+// checkPeerFieldLimit refuses a section that the peer said it would not
+// accept, once its SETTINGS are known.
+func (c *conn) checkPeerFieldLimit(fields []hfield) error {
+	select {
+	case <-c.peerReady:
+	default:
+		return nil
+	}
+	limit := c.peer.maxFieldSectionSize
+	if limit == 0 {
+		return nil
+	}
+	var size uint64
+	for _, f := range fields {
+		size += fieldSize(f)
+	}
+	if size > limit {
+		return ErrHeaderTooLarge
+	}
+	return nil
 }
 
 // dataFramePool holds buffers for framing small DATA writes in one Write.
