@@ -1,7 +1,7 @@
 // Package server is Peregrine's high-level HTTP/3 server: one route table (package
-// router) for ordinary requests, streaming uploads and HTTP datagrams, served over
-// HTTP/3 and, on the same port, over HTTP/1.1 and HTTP/2 on TCP with an Alt-Svc header
-// that points browsers to HTTP/3.
+// router) for ordinary requests, streaming uploads, HTTP datagrams and WebTransport
+// sessions, served over HTTP/3 and, on the same port, over HTTP/1.1 and HTTP/2 on TCP
+// with an Alt-Svc header that points browsers to HTTP/3.
 //
 // [New] checks the [Options] and builds everything that can fail (the route table, the
 // TLS configuration), so that a bad configuration is an error at construction. With no
@@ -44,7 +44,6 @@
 //     (no SETTINGS_H3_DATAGRAM), the datagrams are still taken by package h3, which reads
 //     every QUIC datagram of a connection, and dropped; they do not reach
 //     Options.QUICDatagram. Raw QUIC datagram applications use RawALPNs.
-//   - WebTransport sessions are not served yet; Stats.WebTransportSessions stays 0.
 //   - Options.HeaderTimeout applies to TCP only: package h3 has no deadline for a request
 //     header, so an HTTP/3 request header is bounded by the idle timeout alone.
 //   - Connections and bytes in Stats count QUIC connections only, not TCP ones.

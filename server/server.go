@@ -16,6 +16,7 @@ import (
 	"github.com/peregrine-h3/peregrine/h3"
 	"github.com/peregrine-h3/peregrine/quic"
 	"github.com/peregrine-h3/peregrine/router"
+	"github.com/peregrine-h3/peregrine/wt"
 )
 
 // ErrServerClosed is returned by Serve and ListenAndServe after Shutdown or Close.
@@ -59,6 +60,17 @@ type counters struct {
 	reqsTotal, reqsInFlight   atomic.Int64
 	rawDgramsIn, rawDgramsOut atomic.Uint64
 	rawDgramsDropped          atomic.Uint64
+	wtTotal, wtActive         atomic.Int64
+}
+
+// countSessions wraps a WebTransport route's handler to count its sessions.
+func (s *Server) countSessions(fn func(*wt.Session)) func(*wt.Session) {
+	return func(ws *wt.Session) {
+		s.st.wtTotal.Add(1)
+		s.st.wtActive.Add(1)
+		defer s.st.wtActive.Add(-1)
+		fn(ws)
+	}
 }
 
 // New checks opts and builds a server. Bad options, a route table that does not build
@@ -69,6 +81,11 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, log: opts.Logger, start: time.Now(),
 		conns: make(map[*quic.Conn]struct{})}
+	for i := range opts.Routes { // validate cloned the slice: this changes no caller's
+		if fn := opts.Routes[i].WebTransport; fn != nil {
+			opts.Routes[i].WebTransport = s.countSessions(fn)
+		}
+	}
 	table, err := router.New(opts.Routes, router.Options{BodyLimit: opts.BodyLimit,
 		Fallback: opts.Fallback, Counters: &s.dgrams})
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/peregrine-h3/peregrine/h3"
 	"github.com/peregrine-h3/peregrine/quic"
 	"github.com/peregrine-h3/peregrine/router"
+	"github.com/peregrine-h3/peregrine/wt"
 )
 
 const testTimeout = 10 * time.Second
@@ -406,5 +407,48 @@ func TestMaxConnections(t *testing.T) {
 	}
 	if st := ts.srv.Stats(); st.ConnectionsTotal != 1 || st.ConnectionsActive != 1 {
 		t.Fatalf("stats after a refused connection: %+v", st)
+	}
+}
+
+func TestWebTransportSessionsCounted(t *testing.T) {
+	ts := startServer(t, Options{Routes: []router.Route{{Pattern: "/wt",
+		WebTransport: func(s *wt.Session) {
+			st, err := s.AcceptStream(s.Context())
+			if err != nil {
+				return
+			}
+			io.Copy(st, st)
+			st.Close()
+			<-s.Context().Done()
+		}}}})
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	d := &wt.Dialer{TLSClientConfig: &tls.Config{RootCAs: ts.pool, ServerName: "localhost"}}
+	resp, sess, err := d.Dial(ctx, ts.url+"/wt", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 {
+		t.Fatalf("WebTransport CONNECT: %d", resp.StatusCode)
+	}
+	st, err := sess.OpenStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Write([]byte("ping"))
+	st.Close()
+	if b, err := io.ReadAll(st); err != nil || string(b) != "ping" {
+		t.Fatalf("echo %q, %v", b, err)
+	}
+	if s := ts.srv.Stats(); s.WebTransportSessions != 1 || s.WebTransportSessionsTotal != 1 {
+		t.Fatalf("one open session: %+v", s)
+	}
+	sess.CloseWithError(0, "done")
+	deadline := time.Now().Add(testTimeout)
+	for ts.srv.Stats().WebTransportSessions != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("session still counted after close: %+v", ts.srv.Stats())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
