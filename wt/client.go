@@ -71,19 +71,47 @@ func (d *Dialer) Dial(ctx context.Context, rawURL string, header http.Header) (
 	if err != nil {
 		return nil, nil, err
 	}
+	tr := d.transport()
+	req := d.request(u, header)
+
+	// The request's context lives as long as the session: ending it
+	// resets the CONNECT stream. ctx only bounds the wait for the response.
+	rctx, rcancel := context.WithCancel(context.Background())
+	stop := context.AfterFunc(ctx, rcancel)
+	resp, err := tr.RoundTrip(req.WithContext(rctx))
+	if !stop() {
+		err = errors.Join(ctx.Err(), err)
+	}
+	if err == nil {
+		var sess *Session
+		if sess, err = d.start(ctx, tr, resp, rcancel); err == nil {
+			return resp, sess, nil
+		}
+	}
+	rcancel()
+	tr.CloseIdleConnections()
+	return resp, nil, err
+}
+
+// transport returns a new h3.Transport for one session's connection.
+func (d *Dialer) transport() *h3.Transport {
 	reg := d.registry()
 	qconf := &quic.Config{}
 	if d.QUICConfig != nil {
 		*qconf = *d.QUICConfig
 	}
 	qconf.EnableDatagrams = true
-	tr := &h3.Transport{
+	return &h3.Transport{
 		TLSClientConfig:    d.TLSClientConfig,
 		QUICConfig:         qconf,
 		AdditionalSettings: clientSettings,
 		StreamHijacker:     reg.hijackBidi,
 		UniStreamHijacker:  reg.hijackUni,
 	}
+}
+
+// request builds the extended CONNECT request.
+func (d *Dialer) request(u *url.URL, header http.Header) *http.Request {
 	protocol := d.Protocol
 	if protocol == "" {
 		protocol = "webtransport"
@@ -95,42 +123,31 @@ func (d *Dialer) Dial(ctx context.Context, rawURL string, header http.Header) (
 	}
 	req.Header[":protocol"] = []string{protocol}
 	req.Header.Set("Sec-Webtransport-Http3-Draft02", "1")
+	return req
+}
 
-	// The request's context lives as long as the session: ending it
-	// resets the CONNECT stream. ctx only bounds the wait for the response.
-	rctx, rcancel := context.WithCancel(context.Background())
-	stop := context.AfterFunc(ctx, rcancel)
-	resp, err := tr.RoundTrip(req.WithContext(rctx))
-	if !stop() {
-		rcancel()
-		err = errors.Join(ctx.Err(), err)
-	}
-	fail := func(err error) (*http.Response, *Session, error) {
-		rcancel()
-		tr.CloseIdleConnections()
-		return resp, nil, err
-	}
-	if err != nil {
-		return fail(err)
-	}
+// start checks the response and the server's SETTINGS and starts the
+// session. The connection is closed once the session has wound down.
+func (d *Dialer) start(ctx context.Context, tr *h3.Transport, resp *http.Response,
+	rcancel context.CancelFunc) (*Session, error) {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		resp.Body.Close()
-		return fail(fmt.Errorf("wt: server answered %s", resp.Status))
+		return nil, fmt.Errorf("wt: server answered %s", resp.Status)
 	}
 	str, ok := resp.Body.(*h3.Stream)
 	if !ok {
-		return fail(errors.New("wt: response body is not an HTTP/3 stream"))
+		return nil, errors.New("wt: response body is not an HTTP/3 stream")
 	}
 	ps, err := str.Conn().PeerSettings(ctx)
 	if err != nil {
-		return fail(err)
+		return nil, err
 	}
 	if !enablesWebTransport(ps) {
 		str.CancelWrite(h3.ErrCodeRequestCancelled)
 		str.CancelRead(h3.ErrCodeRequestCancelled)
-		return fail(ErrNoWebTransport)
+		return nil, ErrNoWebTransport
 	}
-	cs := reg.get(str.Conn())
+	cs := d.registry().get(str.Conn())
 	sess := newSession(cs, str, parseProtocol(resp.Header.Get("Wt-Protocol")))
 	sess.onDone = func() {
 		// Give our FIN on the CONNECT stream a moment to be delivered
@@ -148,7 +165,7 @@ func (d *Dialer) Dial(ctx context.Context, rawURL string, header http.Header) (
 	}
 	cs.add(sess)
 	go sess.readCapsules()
-	return resp, sess, nil
+	return sess, nil
 }
 
 // enablesWebTransport reports whether a server's SETTINGS enable

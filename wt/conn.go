@@ -59,9 +59,9 @@ func (r *registry) get(c h3.Conn) *connState {
 	if cs == nil {
 		cs = &connState{r: r, conn: c, sessions: make(map[int64]*Session)}
 		r.conns[c] = cs
-		context := c.Context()
+		done := c.Context().Done()
 		go func() {
-			<-context.Done()
+			<-done
 			r.mu.Lock()
 			delete(r.conns, c)
 			r.mu.Unlock()
@@ -135,7 +135,10 @@ type pendingStream struct {
 // its session, or buffers it for a short time when the session is not known
 // yet (draft-ietf-webtrans-http3, Section 4.5).
 func (cs *connState) incoming(qs *quic.Stream, bidi bool) {
+	// A peer that never sends the session ID must not hold the stream.
+	qs.SetReadDeadline(time.Now().Add(cs.r.limits.pendingTimeout))
 	id, err := readVarint(qs)
+	qs.SetReadDeadline(time.Time{})
 	if err != nil {
 		rejectStream(qs, errCodeBufferedStreamRejected)
 		return
@@ -199,7 +202,7 @@ func (cs *connState) rejectPending() {
 	}
 }
 
-// reserve reports whether one more session fits on the connection.
+// full reports whether the connection has no room for another session.
 func (cs *connState) full() bool {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
