@@ -61,6 +61,13 @@ type testEnv struct {
 // startServer serves fn at /wt on loopback. The WebTransport server may be
 // adjusted by cfg before it is configured.
 func startServer(t testing.TB, cfg func(*Server), fn func(*Session)) *testEnv {
+	return startServerWith(t, cfg, fn, true)
+}
+
+// startServerWith is startServer that may leave the h3.Server without
+// WebTransport (configure false).
+func startServerWith(t testing.TB, cfg func(*Server), fn func(*Session),
+	configure bool) *testEnv {
 	cert, pool := testCert(t)
 	ep, err := quic.Listen("udp", "127.0.0.1:0", &quic.Config{
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert},
@@ -80,7 +87,9 @@ func startServer(t testing.TB, cfg func(*Server), fn func(*Session)) *testEnv {
 		io.WriteString(w, "hello")
 	})
 	hs := &h3.Server{Handler: mux}
-	ws.Configure(hs)
+	if configure {
+		ws.Configure(hs)
+	}
 	done := make(chan struct{})
 	go func() {
 		hs.Serve(ep)

@@ -395,3 +395,35 @@ func (r *sliceReader) Read(p []byte) (int, error) {
 	r.b = r.b[n:]
 	return n, nil
 }
+
+// The server's SETTINGS enable WebTransport for every known client
+// (webtransport-wire.md, Section 6).
+func TestServerSettings(t *testing.T) {
+	_, fn := sessionStarted(t)
+	env := startServer(t, func(s *Server) { s.MaxSessions = 3 }, fn)
+	c := newRawClient(t, env)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ps, err := c.session(t).Conn().PeerSettings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[uint64]uint64{0x08: 1, 0x33: 1, settingEnableWebTransport: 1,
+		settingWTEnabled: 1, settingWTMaxSessions: 3}
+	for id, v := range want {
+		if got, ok := ps[id]; !ok || got != v {
+			t.Errorf("setting 0x%x = %d (sent %v), want %d", id, got, ok, v)
+		}
+	}
+}
+
+// Dial refuses a server whose SETTINGS do not enable WebTransport.
+func TestDialWithoutWebTransport(t *testing.T) {
+	env := startServerWith(t, nil, func(s *Session) {}, false)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, s, err := env.dialer.Dial(ctx, env.url, nil)
+	if !errors.Is(err, ErrNoWebTransport) || s != nil {
+		t.Fatalf("Dial returned %v, %v; want ErrNoWebTransport", s, err)
+	}
+}
