@@ -22,6 +22,7 @@ const (
 	DefaultMaxStreams       = 100
 	DefaultMaxConnections   = 10000
 	DefaultAltSvcMaxAge     = 24 * time.Hour
+	DefaultMaxHeaderBytes   = 64 << 10
 )
 
 // alpnH3 is HTTP/3's ALPN protocol ID (RFC 9114, Section 3.1).
@@ -78,6 +79,9 @@ type Options struct {
 	// MaxStreams is the number of concurrent request streams a client may open on one
 	// connection. Default 100.
 	MaxStreams int
+	// MaxHeaderBytes bounds a request's header section; larger ones get 431. Default
+	// 64 KiB.
+	MaxHeaderBytes int
 
 	// DisableTCP turns off HTTP/1.1 and HTTP/2 over TCP on the same port.
 	DisableTCP bool
@@ -112,7 +116,7 @@ func (o *Options) validate() error {
 			return fmt.Errorf("server: negative timeout %v", *d)
 		}
 	}
-	if o.BodyLimit < 0 || o.MaxConnections < 0 || o.MaxStreams < 0 {
+	if o.BodyLimit < 0 || o.MaxConnections < 0 || o.MaxStreams < 0 || o.MaxHeaderBytes < 0 {
 		return errors.New("server: negative limit")
 	}
 	for _, p := range o.RawALPNs {
@@ -130,6 +134,7 @@ func (o *Options) validate() error {
 	o.HeaderTimeout = orDefault(o.HeaderTimeout, DefaultHeaderTimeout)
 	o.MaxConnections = orDefault(o.MaxConnections, DefaultMaxConnections)
 	o.MaxStreams = orDefault(o.MaxStreams, DefaultMaxStreams)
+	o.MaxHeaderBytes = orDefault(o.MaxHeaderBytes, DefaultMaxHeaderBytes)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -109,7 +109,7 @@ func New(opts Options) (*Server, error) {
 		Logger:               lower,
 	}
 	s.handler = &guard{s: s, next: table}
-	s.h3 = &h3.Server{Handler: s.handler, Logger: lower}
+	s.h3 = &h3.Server{Handler: s.handler, Logger: lower, MaxHeaderBytes: opts.MaxHeaderBytes}
 	if ws := table.WebTransport(); ws != nil {
 		ws.Logger = lower
 		ws.Configure(s.h3) // WebTransport SETTINGS and streams (package wt)

@@ -253,7 +253,7 @@ func TestRawALPNDatagramEcho(t *testing.T) {
 func TestTCPAltSvc(t *testing.T) {
 	for _, disable := range []bool{false, true} {
 		var panics atomic.Int32
-		srv, err := New(Options{Addr: "127.0.0.1:0", DisableAltSvc: disable,
+		srv, err := New(Options{Addr: "127.0.0.1:0", DisableAltSvc: disable, MaxHeaderBytes: 4096,
 			Routes: []router.Route{{Method: "GET", Pattern: "/", Handler: http.HandlerFunc(
 				func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.Proto) })},
 				{Method: "GET", Pattern: "/panic", Handler: http.HandlerFunc(
@@ -291,6 +291,20 @@ func TestTCPAltSvc(t *testing.T) {
 		if got := resp.Header.Get("Alt-Svc"); got != want || string(b) != "HTTP/2.0" {
 			t.Errorf("disable=%v: Alt-Svc %q body %q, want %q over HTTP/2.0", disable, got,
 				b, want)
+		}
+		// HTTP/2 clients refuse such a header themselves; HTTP/1.1 sends it.
+		h1 := &http.Client{Timeout: testTimeout, Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "localhost",
+				NextProtos: []string{"http/1.1"}}}}
+		big, _ := http.NewRequest("GET", "https://"+l.Addr().String()+"/", nil)
+		big.Header.Set("X-Big", strings.Repeat("b", 16<<10))
+		if resp, err = h1.Do(big); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		h1.CloseIdleConnections()
+		if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+			t.Errorf("16 KiB header over a 4 KiB limit: %d, want 431", resp.StatusCode)
 		}
 		resp, err = cl.Get("https://" + l.Addr().String() + "/panic")
 		if err != nil {

@@ -20,6 +20,7 @@ func (s *Server) ServeTCP(l net.Listener) error {
 		Handler:           s.altSvc(s.handler),
 		TLSConfig:         conf,
 		ReadHeaderTimeout: s.opts.HeaderTimeout,
+		MaxHeaderBytes:    s.opts.MaxHeaderBytes,
 		IdleTimeout:       s.opts.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
