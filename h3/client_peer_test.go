@@ -238,3 +238,22 @@ func TestClientRespectsPeerFieldLimit(t *testing.T) {
 		t.Fatalf("RoundTrip = %v, want ErrHeaderTooLarge", err)
 	}
 }
+
+func TestClientTooManyInformational(t *testing.T) {
+	ss := newScriptedServer(t)
+	req, errc := ss.start()
+	var b []byte
+	for range maxInformational + 1 {
+		b = append(b, headersFrame(":status", "103")...)
+	}
+	req.Write(b)
+	select {
+	case err := <-errc:
+		var e *Error
+		if !errors.As(err, &e) || e.Code != ErrCodeExcessiveLoad {
+			t.Fatalf("RoundTrip = %v, want H3_EXCESSIVE_LOAD", err)
+		}
+	case <-time.After(testTimeout):
+		t.Fatal("RoundTrip did not return")
+	}
+}

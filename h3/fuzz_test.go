@@ -70,3 +70,22 @@ func FuzzServerControlStream(f *testing.F) {
 		})
 	})
 }
+
+// FuzzClientResponse feeds arbitrary bytes to the client as a response.
+func FuzzClientResponse(f *testing.F) {
+	f.Add(cat(headersFrame(":status", "200", "content-length", "2"), dataFrame("ok")))
+	f.Add(cat(headersFrame(":status", "103"), headersFrame(":status", "200"),
+		dataFrame("x"), headersFrame("x-t", "1")))
+	f.Add(cat(headersFrame(":status", "200"), appendFrameHeader(nil, framePushPromise, 2)))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ss := newScriptedServer(t)
+		req, errc := ss.start()
+		req.Write(b)
+		req.Close()
+		select {
+		case <-errc:
+		case <-time.After(5 * time.Second):
+			t.Fatal("RoundTrip did not return")
+		}
+	})
+}
