@@ -25,31 +25,12 @@ func (cc *clientConn) roundTrip(req *http.Request) (*http.Response, error) {
 	if protocol == "" && isConnect && req.Proto != "" && !strings.HasPrefix(req.Proto, "HTTP/") {
 		protocol = req.Proto // quic-go's http3 takes :protocol from Proto.
 	}
-	if protocol != "" {
-		// RFC 9220, Section 3: wait for the server's SETTINGS.
-		s, err := cc.c.peerSettings(ctx)
-		if err != nil {
-			closeBody(req)
-			return nil, err
-		}
-		if !s.enableConnectProtocol {
-			closeBody(req)
-			return nil, ErrNoExtendedConnect
-		}
-	}
-	qs, err := cc.c.qc.OpenStream(ctx)
+	qs, err := cc.openRequestStream(ctx, protocol)
 	if err != nil {
-		if ctx.Err() == nil && (cc.c.goawayLimit() >= 0 || cc.c.qc.Context().Err() != nil) {
-			// Nothing was sent: the pooled connection went away meanwhile.
-			return nil, errRetryUnsent
+		if err != errRetryUnsent {
+			closeBody(req)
 		}
-		closeBody(req)
 		return nil, err
-	}
-	if g := cc.c.goawayLimit(); g >= 0 && qs.ID() >= g {
-		qs.CancelWrite(uint64(ErrCodeRequestCancelled))
-		qs.CancelRead(uint64(ErrCodeRequestCancelled))
-		return nil, errRetryUnsent
 	}
 	var flow *datagramFlow
 	if isConnect && cc.c.local.h3Datagram {
@@ -63,10 +44,61 @@ func (cc *clientConn) roundTrip(req *http.Request) (*http.Response, error) {
 		qs.CancelWrite(uint64(ErrCodeRequestCancelled))
 		qs.CancelRead(uint64(ErrCodeRequestCancelled))
 		closeBody(req)
+		if flow != nil {
+			cc.c.unregisterFlow(qs.ID())
+		}
 		return nil, err
 	}
-	// Cancelling the request resets the stream (RFC 9114, Section 4.1.1)
-	// and, as in net/http, closes the request body to end a blocked Read.
+	stop := cc.sendBody(ctx, qs, req, isConnect)
+	resp, err := cc.readResponse(ctx, qs, req, stop, flow)
+	if err != nil {
+		stop()
+		if flow != nil {
+			cc.c.unregisterFlow(qs.ID())
+		}
+		return nil, err
+	}
+	return resp, nil
+}
+
+// openRequestStream opens the stream for a request. It returns
+// errRetryUnsent when the connection cannot take the request and nothing was
+// sent.
+func (cc *clientConn) openRequestStream(ctx context.Context, protocol string) (quicStream,
+	error) {
+	if protocol != "" {
+		// RFC 9220, Section 3: wait for the server's SETTINGS.
+		s, err := cc.c.peerSettings(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !s.enableConnectProtocol {
+			return nil, ErrNoExtendedConnect
+		}
+	}
+	qs, err := cc.c.qc.OpenStream(ctx)
+	if err != nil {
+		if ctx.Err() == nil && (cc.c.goawayLimit() >= 0 || cc.c.qc.Context().Err() != nil) {
+			// The pooled connection went away meanwhile.
+			return nil, errRetryUnsent
+		}
+		return nil, err
+	}
+	if g := cc.c.goawayLimit(); g >= 0 && qs.ID() >= g {
+		qs.CancelWrite(uint64(ErrCodeRequestCancelled))
+		qs.CancelRead(uint64(ErrCodeRequestCancelled))
+		return nil, errRetryUnsent
+	}
+	return qs, nil
+}
+
+// sendBody starts sending the request body and returns the function that
+// stops watching ctx. Cancelling the request resets the stream (RFC 9114,
+// Section 4.1.1) and, as in net/http, closes the request body to end a
+// blocked Read. The body of a CONNECT request is not sent: the stream is
+// written through the response's *Stream.
+func (cc *clientConn) sendBody(ctx context.Context, qs quicStream, req *http.Request,
+	isConnect bool) func() bool {
 	body := &onceCloser{rc: req.Body}
 	stop := context.AfterFunc(ctx, func() {
 		qs.CancelWrite(uint64(ErrCodeRequestCancelled))
@@ -82,15 +114,7 @@ func (cc *clientConn) roundTrip(req *http.Request) (*http.Response, error) {
 	default:
 		go cc.writeBody(qs, req, body)
 	}
-	resp, err := cc.readResponse(ctx, qs, req, stop, flow)
-	if err != nil {
-		stop()
-		if flow != nil {
-			cc.c.unregisterFlow(qs.ID())
-		}
-		return nil, err
-	}
-	return resp, nil
+	return stop
 }
 
 // requestFields builds the header section of req (RFC 9114, Section 4.3.1).
