@@ -427,3 +427,39 @@ func TestDialWithoutWebTransport(t *testing.T) {
 		t.Fatalf("Dial returned %v, %v; want ErrNoWebTransport", s, err)
 	}
 }
+
+// A stream that carries the WebTransport signal but not a whole session ID
+// is stopped after PendingTimeout (or at its end), and the connection lives
+// on.
+func TestTruncatedStreamHeader(t *testing.T) {
+	_, fn := sessionStarted(t)
+	env := startServer(t, func(s *Server) { s.PendingTimeout = 100 * time.Millisecond }, fn)
+	c := newRawClient(t, env)
+	conn := c.session(t).Conn()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+
+	bidi, err := conn.OpenStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bidi.Write([]byte{0x40, streamSignalBidi, 0x80}) // a 4-byte varint cut short
+	if code := stopCode(t, bidi, 2*time.Second); code != errCodeBufferedStreamRejected {
+		t.Fatalf("stalled stream stopped with 0x%x", code)
+	}
+
+	uni, err := conn.OpenUniStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uni.Write([]byte{0x40, streamTypeUni})
+	uni.Close()
+
+	// The connection still carries requests.
+	if resp := c.connect(t); resp.StatusCode != http.StatusOK {
+		t.Fatalf("CONNECT after the bad streams: %d", resp.StatusCode)
+	}
+	if err := conn.Context().Err(); err != nil {
+		t.Fatalf("connection ended: %v", context.Cause(conn.Context()))
+	}
+}
