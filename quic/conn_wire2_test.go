@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/peregrine-h3/peregrine/internal/netsim"
+	"github.com/peregrine-h3/peregrine/quic/internal/congestion"
 	"github.com/peregrine-h3/peregrine/quic/internal/wire"
 )
 
@@ -639,4 +640,23 @@ func TestGROSplitByDestination(t *testing.T) {
 		t.Fatalf("inboxes %d and %d, want 2 and 1", len(c1.inbox), len(c2.inbox))
 	}
 	r.release()
+}
+
+func TestWireNewReno(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWireTest(t, netsim.Impairment{Delay: 10 * time.Millisecond, Loss: 0.01},
+			func(s, c *Config) { c.CongestionControl = NewReno }, true)
+		sendAndCheck(t, w, 500<<10)
+		w.cli.Close()
+		<-w.cli.doneCh
+		if _, ok := w.cli.state.loss.det.Controller().(*congestion.RenoController); !ok {
+			t.Errorf("client controller is %T, want NewReno",
+				w.cli.state.loss.det.Controller())
+		}
+		<-w.srv.doneCh
+		if _, ok := w.srv.state.loss.det.Controller().(*congestion.CubicController); !ok {
+			t.Errorf("server controller is %T, want CUBIC (the default)",
+				w.srv.state.loss.det.Controller())
+		}
+	})
 }

@@ -55,15 +55,37 @@ func (r *rxBuf) first() []byte {
 	return b
 }
 
+// smallRxSize is the buffer size for a received message holding a single
+// datagram: such messages are copied out of the read loop's large buffer, so
+// that a server with many connections does not pin 64 KiB per queued packet.
+const smallRxSize = 2048
+
 var rxPool = sync.Pool{New: func() any { b := make([]byte, rxBufSize); return &b }}
+var smallRxPool = sync.Pool{New: func() any { b := make([]byte, smallRxSize); return &b }}
 var txPool = sync.Pool{New: func() any { b := make([]byte, 0, txBufSize); return &b }}
 
 // release returns the buffer to the pool.
 func (r *rxBuf) release() {
-	if r.buf != nil {
-		rxPool.Put(r.buf)
-		r.buf = nil
+	if r.buf == nil {
+		return
 	}
+	if cap(*r.buf) == smallRxSize {
+		smallRxPool.Put(r.buf)
+	} else {
+		rxPool.Put(r.buf)
+	}
+	r.buf = nil
+}
+
+// compact returns r, or a copy in a small buffer when r holds one datagram
+// that fits; the caller keeps r's buffer in that case.
+func (r *rxBuf) compact() (rxBuf, bool) {
+	if r.n > smallRxSize || (r.seg > 0 && r.seg < r.n) {
+		return *r, false
+	}
+	s := rxBuf{buf: smallRxPool.Get().(*[]byte), n: r.n, addr: r.addr}
+	copy(*s.buf, (*r.buf)[:r.n])
+	return s, true
 }
 
 // newBatchConn wraps pc in the batching socket layer.

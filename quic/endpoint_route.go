@@ -55,6 +55,12 @@ func (e *Endpoint) readLoop() {
 		now := time.Now()
 		for i := 0; i < n; i++ {
 			rx[i].n, rx[i].seg, rx[i].addr = msgs[i].N, msgs[i].SegmentSize, msgs[i].Addr
+			if small, copied := rx[i].compact(); copied {
+				if !e.route(&small, &batch, now) {
+					small.release()
+				}
+				continue
+			}
 			if e.route(&rx[i], &batch, now) {
 				// The connection owns the buffer now.
 				rx[i].buf = rxPool.Get().(*[]byte)
