@@ -397,3 +397,23 @@ func TestClientHead(t *testing.T) {
 			resp.ContentLength)
 	}
 }
+
+func TestServerShortBodyResets(t *testing.T) {
+	srv := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "10")
+		io.WriteString(w, "short")
+	})}
+	ts := newTestSetup(t, srv, false)
+	// The reset may overtake the response head, or only the body.
+	resp, err := ts.tr.RoundTrip(newRequest(t, "GET", "https://example.test/", nil))
+	if err == nil {
+		defer resp.Body.Close()
+		var b []byte
+		if b, err = io.ReadAll(resp.Body); err == nil {
+			t.Fatalf("truncated body %q read without error", b)
+		}
+	}
+	if code, ok := streamResetCode(err); !ok || ErrCode(code) != ErrCodeInternalError {
+		t.Fatalf("error %v, want a reset with H3_INTERNAL_ERROR", err)
+	}
+}

@@ -1,6 +1,7 @@
 package h3
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +11,10 @@ import (
 // responseBufferSize is how much of a response body is held back before the
 // header is sent, so that small responses get a Content-Length.
 const responseBufferSize = 8 << 10
+
+// errShortBody ends a response whose body is shorter than its declared
+// Content-Length; the stream is reset instead of closed.
+var errShortBody = errors.New("h3: response body shorter than Content-Length")
 
 // A responseWriter is the http.ResponseWriter of one request. Like
 // net/http's, it is meant for the handler's goroutine only.
@@ -222,6 +227,12 @@ func (w *responseWriter) finish() {
 	}
 	if w.err == nil && len(w.buf) > 0 {
 		w.err = writeDataFrame(w.qs, w.buf)
+	}
+	if w.err == nil && w.bodyAllowed() && w.declaredCL >= 0 && w.written < w.declaredCL {
+		// A FIN now would hand the client a truncated body as complete.
+		w.err = errShortBody
+		w.sc.c.logger.Debug("h3: handler wrote less than its Content-Length",
+			"declared", w.declaredCL, "written", w.written)
 	}
 	if w.err == nil {
 		if t := w.trailerFields(); len(t) > 0 {
