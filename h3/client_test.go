@@ -417,3 +417,19 @@ func TestServerShortBodyResets(t *testing.T) {
 		t.Fatalf("error %v, want a reset with H3_INTERNAL_ERROR", err)
 	}
 }
+
+// TestClientEarlyResponse checks that a response sent before the request
+// body was read (with STOP_SENDING H3_NO_ERROR) reaches the client intact.
+func TestClientEarlyResponse(t *testing.T) {
+	srv := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+	})}
+	ts := newTestSetup(t, srv, false)
+	seed := [32]byte{4}
+	req := newRequest(t, "POST", "https://example.test/",
+		&patternReader{rand.NewChaCha8(seed), 5 << 20})
+	resp, body := ts.do(req)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || string(body) != "too large\n" {
+		t.Fatalf("%d %q", resp.StatusCode, body)
+	}
+}
