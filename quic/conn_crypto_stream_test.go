@@ -96,3 +96,20 @@ func TestRangeSet(t *testing.T) {
 		t.Fatalf("prefixEnd wrong on %v", s)
 	}
 }
+
+func TestKeyUpdateTwiceWithoutAck(t *testing.T) {
+	c := &Conn{}
+	c.state.keys.phaseFirstPN = -1
+	// The peer started an update at packet 10 that we have not acknowledged.
+	k := &c.state.keys
+	k.peerUpdated, k.peerUpdatePN, k.ackedPeerUpdate = true, 10, false
+	// RFC 9001, Section 6.2: a second update before we acknowledged packet
+	// 10 is a KEY_UPDATE_ERROR.
+	if err := c.onPeerKeyUpdate(20, false); err != errKeyUpdate {
+		t.Fatalf("second update without ACK: %v, want KEY_UPDATE_ERROR", err)
+	}
+	c.keyUpdateOnAckSent(10)
+	if !k.ackedPeerUpdate {
+		t.Fatal("ACK covering the update's first packet not noted")
+	}
+}

@@ -197,7 +197,7 @@ func (c *Conn) appendDatagrams(b []byte, limit int, rec *sentPacket) []byte {
 		d := s.dgramOut[0]
 		f := wire.DatagramFrame{Data: d}
 		if len(b)+f.Size() > limit {
-			if len(b) == 0 {
+			if f.Size() > cap(b) {
 				// It can never fit: drop it rather than block the queue.
 				s.dgramOut = s.dgramOut[1:]
 				c.stats.datagramsDropped.Add(1)
