@@ -16,6 +16,10 @@ func (c *Conn) run() {
 	defer s.timer.Stop()
 	now := time.Now()
 	s.now = now
+	if c.debugEnabled() {
+		c.log.Debug("quic: connection starting", "client", c.isClient,
+			"remote", c.remote.String())
+	}
 	if err := c.processTLSEvents(); err != nil {
 		c.closeWithTransportError(err, now)
 	}

@@ -34,12 +34,19 @@ func (e *Endpoint) readLoop() {
 		}
 	}()
 	var batch routeBatch
+	failures := 0
 	for {
 		for i := range msgs {
 			msgs[i] = udpio.Message{Buf: *rx[i].buf}
 		}
 		n, err := e.conn.ReadBatch(msgs)
 		if err != nil {
+			// Transient errors are retried; a socket that keeps failing is
+			// not allowed to spin the CPU.
+			failures++
+			if failures > 100 {
+				time.Sleep(time.Millisecond)
+			}
 			select {
 			case <-e.closing:
 				return
@@ -52,6 +59,7 @@ func (e *Endpoint) readLoop() {
 			e.log.Debug("quic: endpoint read error", "err", err)
 			continue
 		}
+		failures = 0
 		now := time.Now()
 		for i := 0; i < n; i++ {
 			rx[i].n, rx[i].seg, rx[i].addr = msgs[i].N, msgs[i].SegmentSize, msgs[i].Addr

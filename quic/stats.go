@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// ConnStats is a snapshot of a connection's counters and estimates.
+// ConnStats is a snapshot of a connection's counters and estimates. It is a
+// plain value, safe to copy and share.
 type ConnStats struct {
 	SmoothedRTT      time.Duration // RFC 9002 smoothed RTT estimate
 	MinRTT           time.Duration // smallest RTT sample seen
