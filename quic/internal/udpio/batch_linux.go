@@ -16,20 +16,22 @@ import (
 // batchConn is the Linux path: recvmmsg and sendmmsg on the socket of a
 // *net.UDPConn, with GSO and GRO when the kernel has them.
 type batchConn struct {
-	uc  *net.UDPConn
-	rc  syscall.RawConn
-	log *slog.Logger
-	v6  bool // the socket is AF_INET6 (possibly dual-stack)
-	gro bool
-	ecn bool
-	gso atomic.Bool // cleared for good if the device refuses GSO
+	uc   *net.UDPConn
+	rc   syscall.RawConn
+	log  *slog.Logger
+	v6   bool // the socket is AF_INET6 (possibly dual-stack)
+	gro  bool
+	ecn  bool
+	gso  atomic.Bool // cleared for good if the device refuses GSO
+	bufs sockBufs    // socket buffer sizes New obtained
 
 	r readState
 	w writeState
 }
 
-// newBatchConn probes the socket of uc and returns the batch path for it.
-func newBatchConn(uc *net.UDPConn, opts Options) (Conn, error) {
+// newBatchConn probes the socket of uc and returns the batch path for it, or
+// nil if the socket is not an IP socket.
+func newBatchConn(uc *net.UDPConn, opts Options) (*batchConn, error) {
 	rc, err := uc.SyscallConn()
 	if err != nil {
 		return nil, fmt.Errorf("udpio: %w", err)
@@ -82,6 +84,8 @@ func (c *batchConn) Capabilities() Capabilities {
 		GRO:         c.gro,
 		ECN:         c.ecn,
 		MaxSegments: MaxSegments,
+		ReadBuffer:  c.bufs.read,
+		WriteBuffer: c.bufs.write,
 	}
 }
 

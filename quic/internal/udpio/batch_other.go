@@ -4,8 +4,14 @@ package udpio
 
 import "net"
 
+// batchConn stands in for the Linux type; it is never created here.
+type batchConn struct {
+	Conn
+	bufs sockBufs
+}
+
 // newBatchConn reports that this platform has no batch path; New then uses
 // the portable one.
-func newBatchConn(_ *net.UDPConn, _ Options) (Conn, error) {
+func newBatchConn(_ *net.UDPConn, _ Options) (*batchConn, error) {
 	return nil, nil
 }

@@ -25,6 +25,13 @@
 // offload), GSO is turned off for that socket, the event is logged, and the
 // buffer is sent again as single datagrams.
 //
+// New also raises the socket's receive and send buffers of a *net.UDPConn to
+// DefaultSocketBuffer (7 MiB) or the size Options asks for: the kernel default
+// of about 208 KiB overflows under the bursts a fast QUIC flow sends. Linux caps
+// the request at net.core.rmem_max and net.core.wmem_max; with CAP_NET_ADMIN
+// the cap is bypassed (SO_RCVBUFFORCE, SO_SNDBUFFORCE). The sizes obtained are
+// logged at Debug and reported in Capabilities.
+//
 // Steady-state reads and writes allocate nothing: message headers, I/O vectors,
 // socket addresses and control-message buffers are allocated once per Conn, and
 // callers own the packet buffers.
@@ -50,4 +57,8 @@
 //   - The zone of a link-local IPv6 peer (its scope ID) is dropped on read
 //     and cannot be set on write.
 //   - Read buffers are not pooled here; the caller owns and recycles them.
+//   - Socket buffer sizes are read back only on Linux; elsewhere they are
+//     requested but Capabilities reports them as unknown (0). An unprivileged
+//     process on Linux gets at most the sysctl limits (often 208 KiB or 4 MiB),
+//     and nothing warns beyond the Debug log.
 package udpio

@@ -28,12 +28,13 @@ type ecnConn interface {
 // path for every connection that is not a Linux UDP socket, and for any
 // connection when batching is turned off.
 type portableConn struct {
-	pc  net.PacketConn
-	rd  addrPortReader // nil if pc does not implement it
-	wr  addrPortWriter // nil if pc does not implement it
-	ecn ecnConn        // nil if pc does not implement it or ECN is off
-	rmu sync.Mutex
-	wmu sync.Mutex
+	pc   net.PacketConn
+	rd   addrPortReader // nil if pc does not implement it
+	wr   addrPortWriter // nil if pc does not implement it
+	ecn  ecnConn        // nil if pc does not implement it or ECN is off
+	bufs sockBufs       // socket buffer sizes New obtained
+	rmu  sync.Mutex
+	wmu  sync.Mutex
 }
 
 func newPortableConn(pc net.PacketConn, opts Options) *portableConn {
@@ -113,7 +114,8 @@ func (c *portableConn) write(b []byte, addr netip.AddrPort, ecn ECN) error {
 }
 
 func (c *portableConn) Capabilities() Capabilities {
-	return Capabilities{ECN: c.ecn != nil, MaxSegments: MaxSegments}
+	return Capabilities{ECN: c.ecn != nil, MaxSegments: MaxSegments,
+		ReadBuffer: c.bufs.read, WriteBuffer: c.bufs.write}
 }
 
 func (c *portableConn) LocalAddr() net.Addr        { return c.pc.LocalAddr() }

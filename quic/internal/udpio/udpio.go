@@ -149,6 +149,12 @@ type Capabilities struct {
 	// WriteBatch accepts. It is MaxSegments whether or not GSO is active,
 	// because the portable path splits such buffers in software.
 	MaxSegments int
+	// ReadBuffer and WriteBuffer are the socket's receive and send buffer
+	// sizes (SO_RCVBUF, SO_SNDBUF) as the kernel reported them after New
+	// raised them; Linux reports twice the usable size. They are 0 when
+	// unknown: for a connection that is not a *net.UDPConn, or on a platform
+	// where they cannot be read back.
+	ReadBuffer, WriteBuffer int
 }
 
 // Options configures New. The zero value enables every feature the kernel
@@ -172,6 +178,15 @@ type Options struct {
 	// Zero means DefaultBatchSize. Longer batches are sent in several calls;
 	// ReadBatch fills at most BatchSize messages per call.
 	BatchSize int
+	// ReadBuffer is the receive buffer size (SO_RCVBUF) New asks for on a
+	// *net.UDPConn. Zero means DefaultSocketBuffer; a negative value leaves
+	// the kernel's default. The kernel may grant less (on Linux, at most
+	// net.core.rmem_max unless the process has CAP_NET_ADMIN); a buffer
+	// already bigger is not shrunk. Capabilities reports what was obtained.
+	ReadBuffer int
+	// WriteBuffer is the send buffer size (SO_SNDBUF), with the same rules
+	// as ReadBuffer (net.core.wmem_max on Linux).
+	WriteBuffer int
 	// Logger receives rare events such as GSO being turned off at run time.
 	// Nil means slog.Default().
 	Logger *slog.Logger
@@ -214,8 +229,9 @@ var errBadMessage = errors.New("udpio: invalid message")
 
 // New wraps pc. For a *net.UDPConn on Linux it uses recvmmsg and sendmmsg, and
 // GSO and GRO where a probe shows the kernel supports them; any other
-// connection, or any platform, gets the portable path. New never fails for a
-// usable pc; an error means the socket could not be inspected.
+// connection, or any platform, gets the portable path. For a *net.UDPConn it
+// also raises the socket's buffers (see Options.ReadBuffer). New never fails
+// for a usable pc; an error means the socket could not be inspected.
 func New(pc net.PacketConn, opts Options) (Conn, error) {
 	opts = opts.withEnv()
 	if opts.BatchSize <= 0 {
@@ -224,16 +240,24 @@ func New(pc net.PacketConn, opts Options) (Conn, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	if uc, ok := pc.(*net.UDPConn); ok && !opts.DisableBatch {
+	var bufs sockBufs
+	uc, isUDP := pc.(*net.UDPConn)
+	if isUDP {
+		bufs = raiseBuffers(uc, opts)
+	}
+	if isUDP && !opts.DisableBatch {
 		c, err := newBatchConn(uc, opts)
 		if err != nil {
 			return nil, err
 		}
 		if c != nil {
+			c.bufs = bufs
 			return c, nil
 		}
 	}
-	return newPortableConn(pc, opts), nil
+	c := newPortableConn(pc, opts)
+	c.bufs = bufs
+	return c, nil
 }
 
 // withEnv returns o with the environment's switches applied.
