@@ -7,15 +7,29 @@ import (
 	"github.com/peregrine-h3/peregrine/quic/internal/wire"
 )
 
-// streamChunkSize is the size of the buffers that hold stream data on both the
-// send and the receive side. Chunks are recycled through streamChunkPool so that
-// steady-state transfers do not allocate.
-const streamChunkSize = 16 << 10
+// Stream data is buffered in pooled arrays of three sizes so that what a
+// stream holds stays proportional to the bytes in it: a stream holding a 60-byte
+// request costs a 256-byte buffer, not a 16 KiB chunk. A queue whose live bytes
+// span at most smallMax uses one small buffer (smallSize or midSize); beyond
+// that it switches to streamChunkSize chunks, the bulk path, where the data is
+// written and read in place without further copies.
+const (
+	smallSize       = 256
+	midSize         = 2 << 10
+	smallMax        = midSize
+	streamChunkSize = 16 << 10
+)
 
-// streamChunk is one buffer of stream data.
+// streamChunk is one buffer of stream data on the bulk path.
 type streamChunk [streamChunkSize]byte
 
-var streamChunkPool = sync.Pool{New: func() any { return new(streamChunk) }}
+// Pools of the three buffer sizes. Steady-state transfers take and return
+// buffers here and do not allocate.
+var (
+	streamChunkPool = sync.Pool{New: func() any { return new(streamChunk) }}
+	midBufPool      = sync.Pool{New: func() any { return new([midSize]byte) }}
+	smallBufPool    = sync.Pool{New: func() any { return new([smallSize]byte) }}
+)
 
 // getStreamChunk returns a chunk from the pool; its contents are undefined.
 func getStreamChunk() *streamChunk { return streamChunkPool.Get().(*streamChunk) }
@@ -23,16 +37,55 @@ func getStreamChunk() *streamChunk { return streamChunkPool.Get().(*streamChunk)
 // putStreamChunk returns c to the pool; the caller must not use it again.
 func putStreamChunk(c *streamChunk) { streamChunkPool.Put(c) }
 
-// chunkQueue is a sequence of chunks covering stream offsets [base, base +
-// len(c)*streamChunkSize). A nil entry is a chunk not yet needed. base is always
-// a multiple of streamChunkSize. It is not safe for concurrent use.
-type chunkQueue struct {
-	base uint64
-	c    []*streamChunk
+// getSmallBuf returns a pooled buffer of smallSize or midSize bytes, the
+// smaller one that holds n bytes (n <= smallMax); its contents are undefined.
+func getSmallBuf(n uint64) []byte {
+	if n <= smallSize {
+		return smallBufPool.Get().(*[smallSize]byte)[:]
+	}
+	return midBufPool.Get().(*[midSize]byte)[:]
 }
 
-// at returns the chunk holding offset off, allocating it (and the slots before it)
-// if needed. off must be at or above base.
+// putSmallBuf returns b, which getSmallBuf returned, to its pool.
+func putSmallBuf(b []byte) {
+	switch len(b) {
+	case smallSize:
+		smallBufPool.Put((*[smallSize]byte)(b))
+	case midSize:
+		midBufPool.Put((*[midSize]byte)(b))
+	default:
+		panic("quic: internal error: foreign buffer returned to the small pools")
+	}
+}
+
+// chunkQueue buffers the bytes of a stream at offsets [floor, end), with gaps
+// where nothing was written yet. It stores them either in one small buffer
+// covering [base, base+len(small)), or on the bulk path in chunks covering
+// [base, base+len(c)*streamChunkSize), base then being a multiple of
+// streamChunkSize and a nil entry a chunk not yet needed. An empty queue holds
+// no buffer. It is not safe for concurrent use.
+type chunkQueue struct {
+	floor uint64 // lowest offset that may still be written or read
+	end   uint64 // end of the highest write; at least floor
+	base  uint64 // offset of small[0] or of c[0]
+	small []byte
+	c     []*streamChunk
+	large bool // the chunks in c hold the data
+}
+
+// held returns the bytes of buffer the queue holds, for tests and accounting.
+func (q *chunkQueue) held() int {
+	n := len(q.small)
+	for _, ch := range q.c {
+		if ch != nil {
+			n += streamChunkSize
+		}
+	}
+	return n
+}
+
+// at returns the chunk holding offset off on the bulk path, allocating it (and
+// the slots before it) if needed. off must be at or above base.
 func (q *chunkQueue) at(off uint64) *streamChunk {
 	i := int((off - q.base) / streamChunkSize)
 	for len(q.c) <= i {
@@ -44,8 +97,20 @@ func (q *chunkQueue) at(off uint64) *streamChunk {
 	return q.c[i]
 }
 
-// write copies p to offsets [off, off+len(p)).
+// write copies p to offsets [off, off+len(p)); off must be at or above floor.
 func (q *chunkQueue) write(off uint64, p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	end := off + uint64(len(p))
+	if !q.large && (q.small == nil || end-q.base > uint64(len(q.small))) {
+		q.regrow(max(end, q.end))
+	}
+	q.end = max(q.end, end)
+	if !q.large {
+		copy(q.small[off-q.base:], p)
+		return
+	}
 	for len(p) > 0 {
 		ch := q.at(off)
 		n := copy(ch[off%streamChunkSize:], p)
@@ -54,8 +119,37 @@ func (q *chunkQueue) write(off uint64, p []byte) {
 	}
 }
 
+// regrow moves the live bytes [floor, end) of a small buffer (if any) to
+// storage for [floor, newEnd): the small buffer that fits, or chunks.
+func (q *chunkQueue) regrow(newEnd uint64) {
+	old, oldBase := q.small, q.base
+	var live []byte
+	if old != nil && q.end > q.floor {
+		live = old[q.floor-oldBase : q.end-oldBase]
+	}
+	q.small = nil
+	if n := newEnd - q.floor; n <= smallMax {
+		q.small = getSmallBuf(n)
+		q.base = q.floor
+		copy(q.small, live)
+	} else {
+		q.large = true
+		q.base = q.floor - q.floor%streamChunkSize
+		end := q.end
+		q.write(q.floor, live)
+		q.end = end
+	}
+	if old != nil {
+		putSmallBuf(old)
+	}
+}
+
 // read copies the bytes at [off, off+len(p)) to p. They must have been written.
 func (q *chunkQueue) read(off uint64, p []byte) {
+	if !q.large {
+		copy(p, q.small[off-q.base:])
+		return
+	}
 	for len(p) > 0 {
 		ch := q.at(off)
 		n := copy(p, ch[off%streamChunkSize:])
@@ -64,8 +158,25 @@ func (q *chunkQueue) read(off uint64, p []byte) {
 	}
 }
 
-// release returns to the pool every chunk that lies wholly below off.
+// release drops the bytes below off. A queue left empty returns its buffers to
+// the pools; chunks wholly below off go back too, and once the bytes left span
+// at most smallMax they move to a small buffer, so that a stream that goes
+// idle after a bulk transfer keeps no chunk for a few bytes.
 func (q *chunkQueue) release(off uint64) {
+	if off <= q.floor {
+		return
+	}
+	q.floor = off
+	if off >= q.end {
+		q.free(off)
+		return
+	}
+	if !q.large {
+		if len(q.small) > smallSize && q.end-q.floor <= smallSize {
+			q.regrow(q.end)
+		}
+		return
+	}
 	k := 0
 	for k < len(q.c) && q.base+uint64(k+1)*streamChunkSize <= off {
 		if q.c[k] != nil {
@@ -74,17 +185,35 @@ func (q *chunkQueue) release(off uint64) {
 		}
 		k++
 	}
-	if k == 0 {
-		return
+	if k > 0 {
+		n := copy(q.c, q.c[k:])
+		clear(q.c[n:])
+		q.c = q.c[:n]
+		q.base += uint64(k) * streamChunkSize
 	}
-	n := copy(q.c, q.c[k:])
-	clear(q.c[n:])
-	q.c = q.c[:n]
-	q.base += uint64(k) * streamChunkSize
+	if q.end-q.floor <= smallMax {
+		q.compact()
+	}
 }
 
-// free returns every chunk to the pool; the queue restarts at offset base.
-func (q *chunkQueue) free(base uint64) {
+// compact moves the live bytes of the bulk path into a small buffer. Chunks
+// never written (gaps) are skipped rather than read.
+func (q *chunkQueue) compact() {
+	small := getSmallBuf(q.end - q.floor)
+	for off := q.floor; off < q.end; {
+		i := (off - q.base) / streamChunkSize
+		next := min(q.base+(i+1)*streamChunkSize, q.end)
+		if i < uint64(len(q.c)) && q.c[i] != nil {
+			copy(small[off-q.floor:next-q.floor], q.c[i][off%streamChunkSize:])
+		}
+		off = next
+	}
+	q.freeChunks()
+	q.small, q.base = small, q.floor
+}
+
+// freeChunks returns every chunk to the pool and leaves the bulk path.
+func (q *chunkQueue) freeChunks() {
 	for i, ch := range q.c {
 		if ch != nil {
 			putStreamChunk(ch)
@@ -92,7 +221,18 @@ func (q *chunkQueue) free(base uint64) {
 		}
 	}
 	q.c = q.c[:0]
-	q.base = base - base%streamChunkSize
+	q.large = false
+}
+
+// free returns every buffer to the pools; the queue restarts empty at offset
+// floor.
+func (q *chunkQueue) free(floor uint64) {
+	q.freeChunks()
+	if q.small != nil {
+		putSmallBuf(q.small)
+		q.small = nil
+	}
+	q.floor, q.end, q.base = floor, floor, floor
 }
 
 // span is the half-open interval [start, end) of stream offsets.

@@ -68,9 +68,9 @@ func TestChunkQueue(t *testing.T) {
 		}
 	}
 	q.release(2*streamChunkSize + 1)
-	if q.base != 2*streamChunkSize || len(q.c) != 2 {
-		t.Fatalf("after release: base %d, %d chunks; want %d, 2", q.base, len(q.c),
-			2*streamChunkSize)
+	if q.base != 2*streamChunkSize || q.held() != 2*streamChunkSize {
+		t.Fatalf("after release: base %d, %d bytes held; want %d, 2 chunks", q.base,
+			q.held(), 2*streamChunkSize)
 	}
 	tail := make([]byte, 100)
 	q.read(3*streamChunkSize, tail)

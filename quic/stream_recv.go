@@ -9,7 +9,7 @@ const maxStreamGaps = 256
 // reassembly buffer, flow control, the final size, and reset or stop-sending
 // state. It is guarded by the Stream's mutex.
 type recvState struct {
-	buf      chunkQueue // received bytes from readOff on, chunk aligned
+	buf      chunkQueue // received bytes from readOff on
 	readOff  uint64     // bytes consumed by the application
 	got      spanSet    // received ranges; the first covers readOff once readable
 	highest  uint64     // highest offset received, counted in connection flow control

@@ -49,8 +49,8 @@ func TestReassemblyRandom(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := len(s.recv.buf.c); n > int(testLimits().maxStreamDataBidiRemote/streamChunkSize)+1 {
-			t.Fatalf("iter %d: %d chunks buffered, beyond the window", iter, n)
+		if n := s.recv.buf.held(); n > int(testLimits().maxStreamDataBidiRemote)+streamChunkSize {
+			t.Fatalf("iter %d: %d bytes buffered, beyond the window", iter, n)
 		}
 		got, err := io.ReadAll(s)
 		if err != nil {
@@ -59,8 +59,8 @@ func TestReassemblyRandom(t *testing.T) {
 		if !bytes.Equal(got, data) {
 			t.Fatalf("iter %d: read %d bytes, differ from the %d sent", iter, len(got), size)
 		}
-		if len(s.recv.buf.c) != 0 {
-			t.Fatalf("iter %d: %d chunks left after reading everything", iter, len(s.recv.buf.c))
+		if n := s.recv.buf.held(); n != 0 {
+			t.Fatalf("iter %d: %d buffer bytes left after reading everything", iter, n)
 		}
 	}
 }
@@ -73,14 +73,14 @@ func TestDuplicateDataNoGrowth(t *testing.T) {
 	data := bytes.Repeat([]byte("x"), 1000)
 	must(t, ss.handleStream(id, 5000, data, false))
 	s := ss.lookup(id)
-	chunks, spans := len(s.recv.buf.c), len(s.recv.got)
+	chunks, spans := s.recv.buf.held(), len(s.recv.got)
 	for range 100 {
 		must(t, ss.handleStream(id, 5000, data, false))
 		must(t, ss.handleStream(id, 5500, data[:200], false))
 	}
-	if len(s.recv.buf.c) != chunks || len(s.recv.got) != spans {
-		t.Fatalf("duplicates grew state: %d chunks %d spans, had %d %d",
-			len(s.recv.buf.c), len(s.recv.got), chunks, spans)
+	if s.recv.buf.held() != chunks || len(s.recv.got) != spans {
+		t.Fatalf("duplicates grew state: %d bytes %d spans, had %d %d",
+			s.recv.buf.held(), len(s.recv.got), chunks, spans)
 	}
 }
 

@@ -27,7 +27,7 @@ const (
 // written and not yet acknowledged, what was sent, acknowledged and lost, the
 // peer's stream limit, FIN and reset. It is guarded by the Stream's mutex.
 type sendState struct {
-	buf     chunkQueue // bytes [ackedTo, written), chunk aligned
+	buf     chunkQueue // bytes [ackedTo, written)
 	written uint64     // end of the data written by the application
 	next    uint64     // lowest offset never sent
 	ackedTo uint64     // every byte below is acknowledged

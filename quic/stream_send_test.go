@@ -66,10 +66,10 @@ func TestSendAndAck(t *testing.T) {
 		t.Fatalf("sent %d bytes fin=%v, want %d bytes and FIN", len(got), fin, len(data))
 	}
 	s.mu.Lock()
-	done, chunks := s.send.done(), len(s.send.buf.c)
+	done, chunks := s.send.done(), s.send.buf.held()
 	s.mu.Unlock()
 	if !done || chunks != 0 {
-		t.Fatalf("after acks: done=%v, %d chunks held", done, chunks)
+		t.Fatalf("after acks: done=%v, %d buffer bytes held", done, chunks)
 	}
 	if _, err := s.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("Write after Close: %v, want net.ErrClosed", err)

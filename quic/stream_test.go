@@ -240,7 +240,7 @@ func (fz *streamsFuzzer) checkBounds(l streamLimits) {
 	}
 	for _, s := range streams {
 		s.mu.Lock()
-		held := uint64(len(s.recv.buf.c)) * streamChunkSize
+		held := uint64(s.recv.buf.held())
 		limit := s.recv.win.limit - s.recv.buf.base
 		s.mu.Unlock()
 		if held > limit+streamChunkSize {
