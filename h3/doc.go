@@ -15,7 +15,8 @@
 // http.ResponseWriter supports http.Flusher and http.ResponseController
 // (Flush, SetReadDeadline, SetWriteDeadline, EnableFullDuplex), trailers
 // declared with the "Trailer" header or set with http.TrailerPrefix, 1xx
-// responses such as 103 Early Hints through WriteHeader, and
+// responses such as 103 Early Hints through WriteHeader, 100 (Continue)
+// sent on the first body read of a request with "Expect: 100-continue", and
 // http.MaxBytesReader. A handler panic gives a 500 when no header was sent
 // yet and resets the stream with H3_INTERNAL_ERROR otherwise; the panic goes
 // to Server.PanicHandler or the Logger. Shutdown drains each connection in
@@ -86,8 +87,8 @@
 //     SETTINGS between connections.
 //   - The server does not limit how long a client may take to send a
 //     request's header; the QUIC idle timeout and stream limits bound it.
-//   - "Expect: 100-continue" is not answered automatically; a handler that
-//     wants the body sooner can call WriteHeader(http.StatusContinue).
+//   - The client sends the request body at once even when the request
+//     carries "Expect: 100-continue"; the server side does answer it.
 //   - Datagrams received for a request stream that has not been accepted yet
 //     are dropped rather than buffered for a round trip (RFC 9297, Section
 //     2.1 allows either).

@@ -42,6 +42,9 @@ func (sc *serverConn) serveStream(qs quicStream) {
 	}
 	defer cancel()
 	w := newResponseWriter(sc, qs, m, req)
+	if b, ok := req.Body.(*requestBody); ok && expectsContinue(req.Header) {
+		b.onFirstRead = w.sendContinue
+	}
 	if req.Method == http.MethodConnect && sc.c.local.h3Datagram {
 		w.flow = sc.c.registerFlow(qs.ID(), sc.srv.DatagramQueueLen)
 		defer sc.c.unregisterFlow(qs.ID())
@@ -196,6 +199,9 @@ var errBodyClosed = errors.New("h3: read on closed request body")
 type requestBody struct {
 	m      *msgReader
 	cancel context.CancelFunc
+	// onFirstRead sends 100 (Continue) when the client asked for it; it is
+	// used by the reading goroutine only.
+	onFirstRead func()
 
 	mu     sync.Mutex
 	closed bool
@@ -207,6 +213,10 @@ func (b *requestBody) Read(p []byte) (int, error) {
 	b.mu.Unlock()
 	if closed {
 		return 0, errBodyClosed
+	}
+	if f := b.onFirstRead; f != nil {
+		b.onFirstRead = nil
+		f()
 	}
 	n, err := b.m.Read(p)
 	if err != nil && err != io.EOF {
@@ -224,4 +234,10 @@ func (b *requestBody) Close() error {
 	b.closed = true
 	b.mu.Unlock()
 	return nil
+}
+
+// expectsContinue reports whether the request carries "Expect: 100-continue"
+// (RFC 9110, Section 10.1.1).
+func expectsContinue(h http.Header) bool {
+	return strings.EqualFold(h.Get("Expect"), "100-continue")
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,6 +36,34 @@ type responseWriter struct {
 	trailers   []string // trailer names declared when the header was sent
 	err        error    // sticky write error
 	stream     *Stream
+
+	// hmu serialises HEADERS writes between the handler and a body reader
+	// that sends 100 (Continue) from another goroutine; continued is set
+	// once no 100 may be sent any more.
+	hmu       sync.Mutex
+	continued atomic.Bool
+}
+
+// sendContinue sends 100 (Continue) on the first read of a request body
+// whose client sent "Expect: 100-continue", unless the final response head
+// has been sent already (RFC 9110, Section 10.1.1).
+func (w *responseWriter) sendContinue() {
+	if !w.continued.CompareAndSwap(false, true) {
+		return
+	}
+	w.hmu.Lock()
+	defer w.hmu.Unlock()
+	w.sc.c.writeHeadersFrame(w.qs, []hfield{{":status", "100"}})
+}
+
+// writeHead writes a header section, serialised with sendContinue.
+func (w *responseWriter) writeHead(fields []hfield, final bool) error {
+	if final {
+		w.continued.Store(true)
+	}
+	w.hmu.Lock()
+	defer w.hmu.Unlock()
+	return w.sc.c.writeHeadersFrame(w.qs, fields)
 }
 
 func newResponseWriter(sc *serverConn, qs quicStream, m *msgReader,
@@ -62,7 +92,7 @@ func (w *responseWriter) WriteHeader(code int) {
 		fields := []hfield{{":status", strconv.Itoa(code)}}
 		fields = appendHeaderFields(fields, w.header, nil)
 		if w.err == nil {
-			w.err = w.sc.c.writeHeadersFrame(w.qs, fields)
+			w.err = w.writeHead(fields, false)
 		}
 		return
 	}
@@ -165,7 +195,7 @@ func (w *responseWriter) sendHeader(final bool) error {
 	fields = appendHeaderFields(fields, h, func(k string) bool {
 		return strings.HasPrefix(k, http.TrailerPrefix)
 	})
-	return w.sc.c.writeHeadersFrame(w.qs, fields)
+	return w.writeHead(fields, true)
 }
 
 // Flush sends the header and any buffered body now (http.Flusher).
@@ -261,7 +291,7 @@ func (w *responseWriter) finish() {
 func (w *responseWriter) abort(internal bool) {
 	if internal && !w.headerSent && w.err == nil {
 		fields := []hfield{{":status", "500"}, {"content-length", "0"}}
-		if w.sc.c.writeHeadersFrame(w.qs, fields) == nil {
+		if w.writeHead(fields, true) == nil {
 			w.qs.Close()
 			w.qs.CancelRead(uint64(ErrCodeNoError))
 			return

@@ -641,3 +641,42 @@ func TestServerMoreErrorCodes(t *testing.T) {
 		p.expectClose(ErrCodeQPACKDecoderStreamError)
 	})
 }
+
+func TestServerExpectContinue(t *testing.T) {
+	srv := &Server{Handler: echoHandler()}
+	p := newTestPeer(t, srv, false)
+	p.setup()
+	s := p.request(headersFrame(":method", "POST", ":scheme", "https", ":authority", "a",
+		":path", "/", "expect", "100-continue"), false)
+	// The 100 comes before we send any body.
+	s.SetReadDeadline(time.Now().Add(testTimeout))
+	fr := newFrameReader(s)
+	typ, _, err := fr.nextKnown()
+	if err != nil || typ != frameHeaders {
+		t.Fatalf("first frame %v, %v", typ, err)
+	}
+	payload, _ := fr.readPayload(1 << 10)
+	f, err := testDecode(payload)
+	if err != nil || len(f) == 0 || f[0].value != "100" {
+		t.Fatalf("interim response %v, %v", f, err)
+	}
+	s.Write(dataFrame("body"))
+	s.Close()
+	var body []byte
+	for {
+		typ, _, err := fr.nextKnown()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := fr.readPayload(1 << 20)
+		if typ == frameData {
+			body = append(body, p...)
+		}
+	}
+	if string(body) != "body" {
+		t.Fatalf("echoed %q", body)
+	}
+}
