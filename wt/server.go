@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/peregrine-h3/peregrine/h3"
@@ -49,8 +50,9 @@ type Server struct {
 	// Logger receives session errors at Debug level; nil discards.
 	Logger *slog.Logger
 
-	once sync.Once
-	reg  *registry
+	once     sync.Once
+	reg      *registry
+	draining atomic.Bool // the h3.Server is shutting down
 }
 
 func (s *Server) registry() *registry {
@@ -95,14 +97,23 @@ func serverSettings(maxSessions int) map[uint64]uint64 {
 // drainAll sends DRAIN to every session and closes those still open after
 // DrainTimeout.
 func (s *Server) drainAll() {
+	// Set the flag first: a session that Upgrade adds meanwhile is then
+	// either in the list below or drained by Upgrade itself.
+	s.draining.Store(true)
+	for _, sess := range s.registry().sessions() {
+		s.drain(sess)
+	}
+}
+
+// drain sends DRAIN and closes the session after DrainTimeout; calling it
+// twice for a session does no harm.
+func (s *Server) drain(sess *Session) {
 	timeout := s.DrainTimeout
 	if timeout <= 0 {
 		timeout = defaultDrainTimeout
 	}
-	for _, sess := range s.registry().sessions() {
-		sess.Drain()
-		time.AfterFunc(timeout, func() { sess.CloseWithError(0, "server shutting down") })
-	}
+	sess.Drain()
+	time.AfterFunc(timeout, func() { sess.CloseWithError(0, "server shutting down") })
 }
 
 // Errors returned by Upgrade; the request has been answered with the
@@ -161,6 +172,9 @@ func (s *Server) Upgrade(w http.ResponseWriter, r *http.Request) (*Session, erro
 	sess := newSession(cs, hs.HTTPStream(), protocol)
 	cs.add(sess)
 	go sess.readCapsules()
+	if s.draining.Load() {
+		s.drain(sess)
+	}
 	return sess, nil
 }
 
