@@ -29,12 +29,11 @@ const (
 // run by one goroutine of its own that owns all protocol state; the methods
 // hand it requests and never block on the network except where documented.
 type Conn struct {
-	ep           *Endpoint
-	cfg          *Config
-	log          *slog.Logger
-	isClient     bool
-	remote       netip.AddrPort
-	ownsEndpoint bool
+	ep       *Endpoint
+	cfg      *Config
+	log      *slog.Logger
+	isClient bool
+	remote   netip.AddrPort
 	// countedHandshake: the endpoint counts this server connection among
 	// those in the handshake; the loop uncounts it once.
 	countedHandshake bool

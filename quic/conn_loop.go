@@ -244,7 +244,7 @@ func (c *Conn) finish() {
 	if c.debugEnabled() {
 		c.log.Debug("quic: connection closed", "err", err, "client", c.isClient)
 	}
-	if c.ownsEndpoint {
+	if c.ep.dialOnly {
 		c.ep.Close()
 	}
 }

@@ -56,6 +56,10 @@ type Endpoint struct {
 	closing  chan struct{}
 	readDone chan struct{}
 
+	// dialOnly marks an endpoint made by the package-level Dial for one
+	// connection: it closes when that connection ends.
+	dialOnly bool
+
 	// testHooks, set by tests before any connection starts, gives each new
 	// connection its hooks.
 	testHooks func(c *Conn) *connTestHooks
@@ -197,12 +201,13 @@ func Dial(ctx context.Context, network, address string, cfg *Config) (*Conn, err
 			cfg = &cp
 		}
 	}
+	// Set before the connection's goroutine starts, which reads it.
+	e.dialOnly = true
 	c, err := e.Dial(ctx, raddr, cfg)
 	if err != nil {
 		e.Close()
 		return nil, err
 	}
-	c.ownsEndpoint = true
 	return c, nil
 }
 
