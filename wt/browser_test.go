@@ -42,7 +42,7 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws := &Server{}
+	ws := &Server{Protocols: []string{"chat-v2", "chat-v1"}}
 	mux := http.NewServeMux()
 	mux.Handle("/wt", ws.Handler(echoSession))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -56,7 +56,8 @@ func TestBrowser(t *testing.T) {
 		ep.Close()
 	}()
 	port := ep.LocalAddr().String()[strings.LastIndexByte(ep.LocalAddr().String(), ':')+1:]
-	args := []string{"wt-test", "localhost:" + port, "--cert", certFile, "--timeout", "60"}
+	args := []string{"wt-test", "localhost:" + port, "--cert", certFile, "--timeout", "60",
+		"--protocols", "chat-v1,chat-v2"}
 	if tests := os.Getenv("WT_BROWSER_TESTS"); tests != "" {
 		args = append(args, "--tests", tests)
 	}
@@ -66,5 +67,9 @@ func TestBrowser(t *testing.T) {
 	t.Logf("%s", out)
 	if err != nil {
 		t.Fatalf("run.sh wt-test: %v", err)
+	}
+	// The page reports the protocol the server chose (WT-Protocol).
+	if !strings.Contains(string(out), `"protocol":"chat-v2"`) {
+		t.Fatal("the session's protocol is not chat-v2")
 	}
 }
