@@ -28,6 +28,13 @@
 // Dialer.Dial opens one QUIC connection per session, as browsers do, sends
 // the CONNECT and returns the response and the Session.
 //
+// # Tests
+//
+// Scripted-peer tests in this package write stream signals and capsules by
+// hand; interop/wt_test.go runs against webtransport-go v0.13.0; and
+// make test-browser-wt (and make test-browser, against peregrine serve)
+// runs headless Chromium's wt-test page.
+//
 // # Sessions and streams
 //
 // A Session opens and accepts streams (the stream signal 0x41 or the
@@ -62,10 +69,14 @@
 //     reset_stream_at transport parameter is not sent and webtransport-go
 //     v0.13.0 clients refuse our server ("server didn't enable QUIC stream
 //     reset partial delivery").
+//   - Package quic reports a RESET_STREAM whose final size equals the bytes
+//     already read as the end of the stream, so a reset that comes after all
+//     of a stream's data reads as io.EOF instead of a *StreamError.
 //   - HTTP datagrams that arrive before their session is set up are dropped
 //     by h3, not buffered.
-//   - The client sends the CONNECT only after the connection is up and
-//     does not check the server's SETTINGS until the response arrives.
+//   - The client checks the server's WebTransport SETTINGS only when the
+//     response has arrived (h3 itself waits for ENABLE_CONNECT_PROTOCOL
+//     before sending the CONNECT).
 //   - Uni and bidi streams share one type, Stream; on a uni stream one
 //     direction simply fails.
 package wt
