@@ -27,6 +27,7 @@ type streamChunk [streamChunkSize]byte
 // buffers here and do not allocate.
 var (
 	streamChunkPool = sync.Pool{New: func() any { return new(streamChunk) }}
+	chunkListPool   = sync.Pool{New: func() any { return new(chunkList) }}
 	midBufPool      = sync.Pool{New: func() any { return new([midSize]byte) }}
 	smallBufPool    = sync.Pool{New: func() any { return new([smallSize]byte) }}
 )
@@ -58,27 +59,35 @@ func putSmallBuf(b []byte) {
 	}
 }
 
+// chunkList is the list of chunks of a queue on the bulk path. It is pooled
+// with its backing array, so that a stream that empties and refills its queue
+// does not allocate, and an idle stream holds no list.
+type chunkList struct {
+	c []*streamChunk
+}
+
 // chunkQueue buffers the bytes of a stream at offsets [floor, end), with gaps
 // where nothing was written yet. It stores them either in one small buffer
-// covering [base, base+len(small)), or on the bulk path in chunks covering
-// [base, base+len(c)*streamChunkSize), base then being a multiple of
-// streamChunkSize and a nil entry a chunk not yet needed. An empty queue holds
-// no buffer. It is not safe for concurrent use.
+// covering [base, base+len(small)), or on the bulk path (big not nil) in chunks
+// covering [base, base+len(big.c)*streamChunkSize), base then being a multiple
+// of streamChunkSize and a nil entry a chunk not yet needed. An empty queue
+// holds no buffer. It is not safe for concurrent use.
 type chunkQueue struct {
 	floor uint64 // lowest offset that may still be written or read
 	end   uint64 // end of the highest write; at least floor
-	base  uint64 // offset of small[0] or of c[0]
+	base  uint64 // offset of small[0] or of big.c[0]
 	small []byte
-	c     []*streamChunk
-	large bool // the chunks in c hold the data
+	big   *chunkList
 }
 
 // held returns the bytes of buffer the queue holds, for tests and accounting.
 func (q *chunkQueue) held() int {
 	n := len(q.small)
-	for _, ch := range q.c {
-		if ch != nil {
-			n += streamChunkSize
+	if q.big != nil {
+		for _, ch := range q.big.c {
+			if ch != nil {
+				n += streamChunkSize
+			}
 		}
 	}
 	return n
@@ -87,14 +96,15 @@ func (q *chunkQueue) held() int {
 // at returns the chunk holding offset off on the bulk path, allocating it (and
 // the slots before it) if needed. off must be at or above base.
 func (q *chunkQueue) at(off uint64) *streamChunk {
+	l := q.big
 	i := int((off - q.base) / streamChunkSize)
-	for len(q.c) <= i {
-		q.c = append(q.c, nil)
+	for len(l.c) <= i {
+		l.c = append(l.c, nil)
 	}
-	if q.c[i] == nil {
-		q.c[i] = getStreamChunk()
+	if l.c[i] == nil {
+		l.c[i] = getStreamChunk()
 	}
-	return q.c[i]
+	return l.c[i]
 }
 
 // write copies p to offsets [off, off+len(p)); off must be at or above floor.
@@ -103,11 +113,11 @@ func (q *chunkQueue) write(off uint64, p []byte) {
 		return
 	}
 	end := off + uint64(len(p))
-	if !q.large && (q.small == nil || end-q.base > uint64(len(q.small))) {
+	if q.big == nil && (q.small == nil || end-q.base > uint64(len(q.small))) {
 		q.regrow(max(end, q.end))
 	}
 	q.end = max(q.end, end)
-	if !q.large {
+	if q.big == nil {
 		copy(q.small[off-q.base:], p)
 		return
 	}
@@ -133,7 +143,7 @@ func (q *chunkQueue) regrow(newEnd uint64) {
 		q.base = q.floor
 		copy(q.small, live)
 	} else {
-		q.large = true
+		q.big = chunkListPool.Get().(*chunkList)
 		q.base = q.floor - q.floor%streamChunkSize
 		end := q.end
 		q.write(q.floor, live)
@@ -146,7 +156,7 @@ func (q *chunkQueue) regrow(newEnd uint64) {
 
 // read copies the bytes at [off, off+len(p)) to p. They must have been written.
 func (q *chunkQueue) read(off uint64, p []byte) {
-	if !q.large {
+	if q.big == nil {
 		copy(p, q.small[off-q.base:])
 		return
 	}
@@ -171,24 +181,25 @@ func (q *chunkQueue) release(off uint64) {
 		q.free(off)
 		return
 	}
-	if !q.large {
+	if q.big == nil {
 		if len(q.small) > smallSize && q.end-q.floor <= smallSize {
 			q.regrow(q.end)
 		}
 		return
 	}
+	l := q.big
 	k := 0
-	for k < len(q.c) && q.base+uint64(k+1)*streamChunkSize <= off {
-		if q.c[k] != nil {
-			putStreamChunk(q.c[k])
-			q.c[k] = nil
+	for k < len(l.c) && q.base+uint64(k+1)*streamChunkSize <= off {
+		if l.c[k] != nil {
+			putStreamChunk(l.c[k])
+			l.c[k] = nil
 		}
 		k++
 	}
 	if k > 0 {
-		n := copy(q.c, q.c[k:])
-		clear(q.c[n:])
-		q.c = q.c[:n]
+		n := copy(l.c, l.c[k:])
+		clear(l.c[n:])
+		l.c = l.c[:n]
 		q.base += uint64(k) * streamChunkSize
 	}
 	if q.end-q.floor <= smallMax {
@@ -200,11 +211,12 @@ func (q *chunkQueue) release(off uint64) {
 // never written (gaps) are skipped rather than read.
 func (q *chunkQueue) compact() {
 	small := getSmallBuf(q.end - q.floor)
+	c := q.big.c
 	for off := q.floor; off < q.end; {
 		i := (off - q.base) / streamChunkSize
 		next := min(q.base+(i+1)*streamChunkSize, q.end)
-		if i < uint64(len(q.c)) && q.c[i] != nil {
-			copy(small[off-q.floor:next-q.floor], q.c[i][off%streamChunkSize:])
+		if i < uint64(len(c)) && c[i] != nil {
+			copy(small[off-q.floor:next-q.floor], c[i][off%streamChunkSize:])
 		}
 		off = next
 	}
@@ -212,16 +224,22 @@ func (q *chunkQueue) compact() {
 	q.small, q.base = small, q.floor
 }
 
-// freeChunks returns every chunk to the pool and leaves the bulk path.
+// freeChunks returns every chunk, and the list, to the pools and leaves the
+// bulk path.
 func (q *chunkQueue) freeChunks() {
-	for i, ch := range q.c {
+	l := q.big
+	if l == nil {
+		return
+	}
+	for i, ch := range l.c {
 		if ch != nil {
 			putStreamChunk(ch)
-			q.c[i] = nil
+			l.c[i] = nil
 		}
 	}
-	q.c = q.c[:0]
-	q.large = false
+	l.c = l.c[:0]
+	chunkListPool.Put(l)
+	q.big = nil
 }
 
 // free returns every buffer to the pools; the queue restarts empty at offset

@@ -16,12 +16,10 @@ import (
 // method; concurrent calls of Read (or of Write) are safe but their data
 // interleaves in no defined order.
 type Stream struct {
-	id      int64
-	ss      *streamsState
-	canSend bool
-	canRecv bool
-	ctx     context.Context
-	cancel  context.CancelFunc
+	id     int64
+	ss     *streamsState
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	// readGate and writeGate hold a token when a blocked Read or Write should
 	// look at the state again.
@@ -34,7 +32,11 @@ type Stream struct {
 	readDeadline  time.Time
 	writeDeadline time.Time
 	connErr       error // set by closeAll
-	removed       bool  // dropped from the stream set
+
+	// The flags come last, together, so that they share one word.
+	canSend bool
+	canRecv bool
+	removed bool // dropped from the stream set
 
 	inCtrl      bool // in ss.ctrlQ; guarded by ss.qmu
 	inData      bool // in ss.dataQ; guarded by ss.qmu

@@ -16,16 +16,15 @@ type recvState struct {
 	credited uint64     // offset up to which connection credit was returned
 
 	win       recvWindow
-	sendLimit bool // MAX_STREAM_DATA lost or due: send the current limit
+	finalSize uint64 // valid when finalKnown
+	resetCode uint64 // valid when resetRecvd
+	stopCode  uint64 // valid when stopped
 
-	finalKnown bool
-	finalSize  uint64
-
-	resetRecvd bool // "Reset Recvd": the peer abandoned the stream
-	resetCode  uint64
-
+	// The flags come last, together, so that they share one word.
+	sendLimit   bool // MAX_STREAM_DATA lost or due: send the current limit
+	finalKnown  bool
+	resetRecvd  bool // "Reset Recvd": the peer abandoned the stream
 	stopped     bool // CancelRead: data is discarded
-	stopCode    uint64
 	stopPending bool // STOP_SENDING to be sent (again)
 }
 

@@ -34,19 +34,20 @@ type sendState struct {
 	acked   spanSet    // acknowledged ranges, including [0, ackedTo)
 	lost    spanSet    // ranges to retransmit, none acknowledged
 
-	maxData        uint64 // the peer's MAX_STREAM_DATA
-	blockedAt      uint64 // limit of the last STREAM_DATA_BLOCKED
-	blockedSent    bool   // a STREAM_DATA_BLOCKED was queued for blockedAt
-	blockedPending bool   // STREAM_DATA_BLOCKED to be sent
-
-	closed   bool // Close was called: FIN at offset written
-	finSent  bool // a frame with FIN is in flight or acknowledged
-	finAcked bool
+	maxData   uint64 // the peer's MAX_STREAM_DATA
+	blockedAt uint64 // limit of the last STREAM_DATA_BLOCKED
 
 	reset     int    // resetNone, resetPending, resetSent or resetAcked
 	resetCode uint64 // application error code of RESET_STREAM
 	finalSize uint64 // final size announced by RESET_STREAM
 	err       error  // returned by Write after a reset
+
+	// The flags come last, together, so that they share one word.
+	blockedSent    bool // a STREAM_DATA_BLOCKED was queued for blockedAt
+	blockedPending bool // STREAM_DATA_BLOCKED to be sent
+	closed         bool // Close was called: FIN at offset written
+	finSent        bool // a frame with FIN is in flight or acknowledged
+	finAcked       bool
 }
 
 // bufferLimit returns how many unacknowledged bytes may be buffered.
