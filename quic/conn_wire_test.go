@@ -229,6 +229,13 @@ func TestWireHandshake(t *testing.T) {
 		if sz := w.cpc.written(); len(sz) == 0 || sz[0] < minInitialSize {
 			t.Errorf("client's first datagram is %v bytes, want >= %d", sz, minInitialSize)
 		}
+		// The server's first datagram carries an ack-eliciting Initial
+		// (ServerHello), so it is padded too; and it stays within three times
+		// what the client sent (RFC 9000, Section 8.1).
+		ssz := w.spc.written()
+		if len(ssz) == 0 || ssz[0] < minInitialSize {
+			t.Errorf("server's first datagram is %v bytes, want >= %d", ssz, minInitialSize)
+		}
 		if n := w.srvLog.count(true, isType(wire.FrameTypeHandshakeDone)); n != 1 {
 			t.Errorf("server sent %d HANDSHAKE_DONE, want 1", n)
 		}
@@ -251,5 +258,18 @@ func TestWireHandshake(t *testing.T) {
 			t.Error("server issued no NEW_CONNECTION_ID")
 		}
 		w.cli.Close()
+		<-w.cli.doneCh
+		<-w.srv.doneCh
+		// RFC 9001, Section 4.9: Initial and Handshake keys are gone once the
+		// handshake is confirmed, on both sides.
+		for _, c := range []*Conn{w.cli, w.srv} {
+			s := &c.state
+			if !s.handshakeConfirmed || !s.spaces[initialSpace].discarded ||
+				!s.spaces[handshakeSpace].discarded {
+				t.Errorf("client=%v: confirmed %v, Initial discarded %v, Handshake discarded %v",
+					c.isClient, s.handshakeConfirmed, s.spaces[initialSpace].discarded,
+					s.spaces[handshakeSpace].discarded)
+			}
+		}
 	})
 }
