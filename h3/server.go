@@ -111,6 +111,7 @@ func (s *Server) serveQUIC(qc quicConn) error {
 	}
 	sc.c.setHooks(s.StreamHijacker, s.UniStreamHijacker, s.AdditionalSettings)
 	sc.tls = qc.ConnectionState()
+	sc.remoteAddr = qc.RemoteAddr().String()
 	if !s.track(sc) {
 		qc.CloseWithError(uint64(ErrCodeNoError), "server shutting down")
 		return ErrServerClosed
@@ -189,9 +190,10 @@ func (s *Server) Close() error {
 // A serverConn is the server side of one HTTP/3 connection. Its methods are
 // safe for concurrent use.
 type serverConn struct {
-	srv *Server
-	c   *conn
-	tls tls.ConnectionState
+	srv        *Server
+	c          *conn
+	tls        tls.ConnectionState
+	remoteAddr string
 
 	mu         sync.Mutex
 	lastID     int64 // highest request stream ID accepted, or -1

@@ -126,7 +126,7 @@ func (sc *serverConn) newRequest(qs quicStream, m *msgReader, rh *requestHead) (
 		Header:        rh.header,
 		ContentLength: rh.contentLength,
 		Host:          rh.authority,
-		RemoteAddr:    sc.c.qc.RemoteAddr().String(),
+		RemoteAddr:    sc.remoteAddr,
 		RequestURI:    requestURI,
 		TLS:           &tlsState,
 	}

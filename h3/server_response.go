@@ -181,7 +181,7 @@ func (w *responseWriter) sendHeader(final bool) error {
 		}
 	}
 	if _, ok := h["Date"]; !ok {
-		h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+		h["Date"] = []string{httpDate(time.Now())}
 	}
 	for _, v := range h["Trailer"] {
 		for _, k := range strings.Split(v, ",") {
@@ -329,3 +329,24 @@ var (
 	_ http.Flusher = (*responseWriter)(nil)
 	_ HTTPStreamer = (*responseWriter)(nil)
 )
+
+// dateCache holds the formatted Date value of the current second, since
+// formatting allocates and every response carries one.
+var dateCache atomic.Pointer[cachedDate]
+
+type cachedDate struct {
+	unix int64
+	text string
+}
+
+// httpDate returns now in the format of the Date field (RFC 9110,
+// Section 5.6.7).
+func httpDate(now time.Time) string {
+	sec := now.Unix()
+	if d := dateCache.Load(); d != nil && d.unix == sec {
+		return d.text
+	}
+	d := &cachedDate{unix: sec, text: now.UTC().Format(http.TimeFormat)}
+	dateCache.Store(d)
+	return d.text
+}
