@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // TestChunkQueueModel applies random writes, reads and releases to a queue and
@@ -149,5 +150,65 @@ func TestIdleStreamBuffers(t *testing.T) {
 		t.Logf("read=%v: %d buffer bytes and %d heap bytes per idle stream",
 			read, held/n, perStream)
 		runtime.KeepAlive(ss)
+	}
+}
+
+// TestSendBufferProportional checks the send side: streams each holding a
+// 60-byte write not yet acknowledged hold one small buffer, a bulk write
+// moves to chunks, and nothing is held once everything was acknowledged.
+func TestSendBufferProportional(t *testing.T) {
+	const n = 50
+	peer := testLimits()
+	peer.maxStreamsBidi = n
+	ss, _ := newTestStreams(true, testLimits(), peer)
+	data := bytes.Repeat([]byte("w"), 60)
+	var list []*Stream
+	for range n {
+		s, err := ss.open(t.Context(), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Write(data); err != nil {
+			t.Fatal(err)
+		}
+		list = append(list, s)
+	}
+	pkt, recs := make([]byte, 0, 1500), make([]streamFrameRecord, 0, 64)
+	now := time.Unix(0, 0)
+	sendAll := func(ack bool) {
+		for range 1000 {
+			pkt, recs = ss.appendFrames(pkt[:0], 1350, now, time.Millisecond, recs[:0])
+			if len(recs) == 0 {
+				return
+			}
+			for _, r := range recs {
+				if ack {
+					ss.onAcked(r)
+				}
+			}
+		}
+		t.Fatal("still sending after 1000 packets")
+	}
+	sendAll(false) // sent, not acknowledged: the bytes stay buffered
+	for _, s := range list {
+		if h := s.send.buf.held(); h > 1024 {
+			t.Fatalf("stream %d holds %d bytes for 60 unacknowledged", s.id, h)
+		}
+	}
+	big := make([]byte, 40<<10)
+	if _, err := list[0].Write(big); err != nil {
+		t.Fatal(err)
+	}
+	if h := list[0].send.buf.held(); h < len(big) || h > len(big)+2*streamChunkSize {
+		t.Fatalf("%d bytes buffered in %d", len(big)+len(data), h)
+	}
+	for _, s := range list {
+		ss.onAcked(streamFrameRecord{id: s.id, n: uint32(len(data)), kind: recStream})
+	}
+	sendAll(true)
+	for _, s := range list {
+		if h := s.send.buf.held(); h != 0 {
+			t.Fatalf("stream %d holds %d bytes with everything acknowledged", s.id, h)
+		}
 	}
 }
