@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/peregrine-h3/peregrine/quic/internal/protection"
 	"github.com/peregrine-h3/peregrine/quic/internal/wire"
 )
 
@@ -89,7 +90,7 @@ func (c *Conn) handlePacket(h *wire.Header, pkt, datagram []byte, now time.Time)
 	}
 	payload, pn, err := c.openPacket(space, h, pkt)
 	if err != nil {
-		if errors.Is(err, errKeyUpdate) {
+		if errors.Is(err, errKeyUpdate) || errors.Is(err, errAEADLimit) {
 			return err
 		}
 		if space == appDataSpace && s.ids.isStatelessReset(tail16(datagram)) {
@@ -191,6 +192,11 @@ func (c *Conn) openPacket(space spaceID, h *wire.Header, pkt []byte) ([]byte, in
 	weInitiated := s.app.UpdatePending()
 	payload, pn, _, err := s.app.Open(pkt, h.PNOffset, largest)
 	if err != nil {
+		// RFC 9001, Section 6.6: too many forgeries end the connection.
+		if s.app.FailedOpens()+s.integrityFailures >
+			protection.IntegrityLimit(s.app.Suite()) {
+			return nil, 0, errAEADLimit
+		}
 		return nil, 0, err
 	}
 	if s.app.ReadPhase() != prevPhase {
@@ -283,6 +289,11 @@ func convertWireError(err error) error {
 	}
 	return &TransportError{Code: errCodeFrameEncoding, Reason: err.Error()}
 }
+
+// errAEADLimit reports that the integrity limit of RFC 9001, Section 6.6 was
+// reached.
+var errAEADLimit = &TransportError{Code: errCodeAEADLimitReached,
+	Reason: "too many packets failed authentication"}
 
 // errKeyUpdate marks key update violations (RFC 9001, Section 6.2).
 var errKeyUpdate = &TransportError{Code: errCodeKeyUpdate, Reason: "invalid key update"}
