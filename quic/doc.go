@@ -69,4 +69,8 @@
 //     connection per socket pair is routed without copying.
 //   - Packets dropped because a connection's queue was full are not counted
 //     in ConnStats; they look like loss to the peer.
+//   - Of the KEY_UPDATE_ERROR cases of RFC 9001, Section 6, only a peer that
+//     updates twice before its first update was acknowledged is detected.
+//   - The integrity limit counts failed decryptions of 1-RTT packets and of
+//     Initial and Handshake packets from the connection's peer address only.
 package quic
