@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/peregrine-h3/peregrine/quic"
 )
@@ -144,10 +146,10 @@ func closeBody(req *http.Request) {
 
 // authorityKey returns host:port with the default port 443.
 func authorityKey(host string) string {
-	if _, _, err := net.SplitHostPort(host); err == nil {
-		return host
+	if i := strings.LastIndexByte(host, ':'); i > strings.LastIndexByte(host, ']') {
+		return host // A port is present; a malformed one fails at dial.
 	}
-	return net.JoinHostPort(host, "443")
+	return net.JoinHostPort(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), "443")
 }
 
 // getConn returns a usable pooled connection to key, dialling one if needed;
@@ -233,7 +235,10 @@ func (t *Transport) dialConn(ctx context.Context, key string) (*clientConn, erro
 		codec = t.newCodec()
 	}
 	cc := &clientConn{t: t, key: key, c: newConn(qc, false, t.Logger, maxField, codec)}
-	cc.c.onGoaway = func(int64) { t.forget(key, cc) }
+	cc.c.onGoaway = func(int64) {
+		t.forget(key, cc)
+		cc.closeIfDrained()
+	}
 	context.AfterFunc(qc.Context(), func() { t.forget(key, cc) })
 	cc.c.setHooks(t.StreamHijacker, t.UniStreamHijacker, t.AdditionalSettings)
 	cc.tls = qc.ConnectionState()
@@ -272,10 +277,11 @@ func (t *Transport) CloseIdleConnections() {
 // A clientConn is the client side of one HTTP/3 connection. Its methods are
 // safe for concurrent use.
 type clientConn struct {
-	t   *Transport
-	key string
-	c   *conn
-	tls tls.ConnectionState
+	t      *Transport
+	key    string
+	c      *conn
+	tls    tls.ConnectionState
+	active atomic.Int64 // request streams not yet ended in both directions
 }
 
 // usable reports whether new requests may be sent on the connection.

@@ -89,6 +89,7 @@ func (cc *clientConn) openRequestStream(ctx context.Context, protocol string) (q
 		qs.CancelRead(uint64(ErrCodeRequestCancelled))
 		return nil, errRetryUnsent
 	}
+	cc.trackStream(qs)
 	return qs, nil
 }
 

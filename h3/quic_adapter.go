@@ -62,7 +62,10 @@ func (s *Server) ServeConn(conn *quic.Conn) error {
 
 // Serve accepts connections on ep and serves each with ServeConn until
 // Accept fails (for example because ep was closed) or the server is shut
-// down; it returns ErrServerClosed after Shutdown or Close. The endpoint's
+// down; it returns ErrServerClosed after Shutdown or Close. From then on,
+// until ep is closed, connections that complete a handshake on ep are closed
+// at once with H3_NO_ERROR, so that clients retrying after a GOAWAY fail fast
+// instead of waiting for a server that no longer answers. The endpoint's
 // Config must set TLSConfig.NextProtos to include "h3" and should set
 // EnableDatagrams for HTTP datagrams.
 func (s *Server) Serve(ep *quic.Endpoint) error {
@@ -71,11 +74,23 @@ func (s *Server) Serve(ep *quic.Endpoint) error {
 		c, err := ep.Accept(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
+				go refuseConns(ep)
 				return ErrServerClosed
 			}
 			return err
 		}
 		go s.ServeConn(c)
+	}
+}
+
+// refuseConns closes every connection accepted on ep until ep is closed.
+func refuseConns(ep *quic.Endpoint) {
+	for {
+		c, err := ep.Accept(context.Background())
+		if err != nil {
+			return
+		}
+		c.CloseWithError(uint64(ErrCodeNoError), "server shutting down")
 	}
 }
 

@@ -112,6 +112,7 @@ func (s *Server) serveQUIC(qc quicConn) error {
 	sc.c.setHooks(s.StreamHijacker, s.UniStreamHijacker, s.AdditionalSettings)
 	sc.tls = qc.ConnectionState()
 	sc.remoteAddr = qc.RemoteAddr().String()
+	sc.baseCtx = context.WithValue(qc.Context(), http.LocalAddrContextKey, qc.LocalAddr())
 	if !s.track(sc) {
 		qc.CloseWithError(uint64(ErrCodeNoError), "server shutting down")
 		return ErrServerClosed
@@ -194,6 +195,7 @@ type serverConn struct {
 	c          *conn
 	tls        tls.ConnectionState
 	remoteAddr string
+	baseCtx    context.Context // parent of every request's context
 
 	mu         sync.Mutex
 	lastID     int64 // highest request stream ID accepted, or -1
@@ -300,9 +302,33 @@ func (sc *serverConn) shutdown(ctx context.Context) error {
 	sc.c.sendGoaway(id)
 	select {
 	case <-sc.idle:
-		sc.c.closeWithError(ErrCodeNoError, "")
-		return nil
 	case <-sc.c.qc.Context().Done():
+		return nil
+	case <-ctx.Done():
+		sc.c.closeWithError(ErrCodeNoError, "shutdown deadline")
+		return ctx.Err()
+	}
+	return sc.linger(ctx)
+}
+
+// goawayLinger bounds how long a drained connection waits for the client to
+// close it after the last GOAWAY.
+const goawayLinger = time.Second
+
+// linger waits for the client to close a drained connection, then closes it
+// with H3_NO_ERROR itself. The responses have been acknowledged, but a client
+// may not have read them yet, and a QUIC stack drops unread stream data when
+// the connection closes; clients close the connection themselves once their
+// last request is done (RFC 9114, Section 5.2), so waiting costs nothing with
+// a well-behaved client and is bounded by goawayLinger with any other.
+func (sc *serverConn) linger(ctx context.Context) error {
+	t := time.NewTimer(max(goawayLinger, 4*sc.c.qc.SmoothedRTT()))
+	defer t.Stop()
+	select {
+	case <-sc.c.qc.Context().Done():
+		return nil
+	case <-t.C:
+		sc.c.closeWithError(ErrCodeNoError, "")
 		return nil
 	case <-ctx.Done():
 		sc.c.closeWithError(ErrCodeNoError, "shutdown deadline")

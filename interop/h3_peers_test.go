@@ -122,8 +122,10 @@ type h3Client struct {
 
 func ourH3Client(t *testing.T) h3Client {
 	_, cliTLS := tlsConfigs(t, "h3")
+	// A short handshake timeout: after a graceful shutdown, the retry of a refused
+	// request dials a server that is gone.
 	tr := &h3.Transport{TLSClientConfig: cliTLS,
-		QUICConfig: &quic.Config{EnableDatagrams: true}}
+		QUICConfig: &quic.Config{EnableDatagrams: true, HandshakeTimeout: 3 * time.Second}}
 	t.Cleanup(tr.CloseIdleConnections)
 	return h3Client{rt: tr, connectDatagrams: func(ctx context.Context, url string) (
 		datagramStream, error) {
@@ -197,6 +199,7 @@ func h3Pairings() []struct {
 		client func(t *testing.T) h3Client
 	}{
 		{"quicgo-client/our-server", serveOurH3, quicGoH3Client},
+		{"our-client/our-server", serveOurH3, ourH3Client},
 		{"our-client/quicgo-server", serveQuicGoH3, ourH3Client},
 	}
 }
