@@ -187,6 +187,10 @@ func (e *Endpoint) routeLong(d *rxBuf, b []byte, batch *routeBatch, now time.Tim
 		e.droppedUnknown.Add(1)
 		return false
 	}
+	if !initialOpens(b) {
+		e.droppedUnknown.Add(1)
+		return false
+	}
 	c := e.acceptNew(d, dcid, scid)
 	if c == nil {
 		return false
@@ -276,7 +280,7 @@ func (e *Endpoint) sendVersionNegotiation(to netip.AddrPort, dcid, scid []byte,
 	b = append(b, dcid...)
 	b = binary.BigEndian.AppendUint32(b, quicVersion1)
 	// A reserved version (RFC 9000, Section 15) exercises the client's parsing.
-	b = binary.BigEndian.AppendUint32(b, 0x1a2a3a4a)
+	b = binary.BigEndian.AppendUint32(b, reservedVersion())
 	e.send([]udpio.Message{{Buf: b, N: len(b), Addr: to}})
 }
 
