@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 func TestCryptoStreamReassembly(t *testing.T) {
@@ -111,5 +112,38 @@ func TestKeyUpdateTwiceWithoutAck(t *testing.T) {
 	c.keyUpdateOnAckSent(10)
 	if !k.ackedPeerUpdate {
 		t.Fatal("ACK covering the update's first packet not noted")
+	}
+}
+
+func TestStatelessRateLimit(t *testing.T) {
+	b := tokenBucket{rate: resetRate, burst: resetBurst, tokens: resetBurst}
+	now := time.Unix(1000, 0)
+	n := 0
+	for i := 0; i < 1000; i++ {
+		if b.allow(now) {
+			n++
+		}
+	}
+	if n != resetBurst {
+		t.Fatalf("%d allowed at one instant, want the burst of %d", n, resetBurst)
+	}
+	n = 0
+	for i := 0; i < 1000; i++ {
+		if b.allow(now.Add(time.Second)) {
+			n++
+		}
+	}
+	if n != resetBurst {
+		t.Fatalf("%d allowed after a second, want the burst of %d (refill capped)", n, resetBurst)
+	}
+	// Spread over a second at 1 ms steps, about resetRate pass.
+	n = 0
+	for i := 1; i <= 1000; i++ {
+		if b.allow(now.Add(time.Second + time.Duration(i)*time.Millisecond)) {
+			n++
+		}
+	}
+	if n < resetRate-5 || n > resetRate+resetBurst {
+		t.Fatalf("%d allowed in a second, want about %d", n, resetRate)
 	}
 }
