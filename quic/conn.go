@@ -17,6 +17,9 @@ const (
 	// more are dropped and counted (ConnStats has no field for them; they show
 	// as loss to the peer).
 	maxInbox = 512
+	// maxInboxBytes bounds the buffer memory those messages may hold (GRO
+	// messages use 64 KiB buffers).
+	maxInboxBytes = 8 << 20
 	// maxDatagramSendQueue bounds DATAGRAM frames waiting to be sent; older
 	// ones are dropped when the connection cannot keep up (RFC 9221, Section 5:
 	// datagrams are unreliable).
@@ -43,6 +46,7 @@ type Conn struct {
 	inbox     []rxBuf
 	inSpare   []rxBuf
 	inDropped uint64
+	inBytes   int // buffer capacity held by inbox
 	wakeCh    chan struct{}
 
 	// User requests, under userMu.
@@ -115,11 +119,13 @@ func (c *Conn) wake() {
 func (c *Conn) deliver(bufs []rxBuf) {
 	c.inMu.Lock()
 	for _, b := range bufs {
-		if len(c.inbox) >= maxInbox {
+		size := cap(*b.buf)
+		if len(c.inbox) >= maxInbox || c.inBytes+size > maxInboxBytes {
 			c.inDropped++
 			b.release()
 			continue
 		}
+		c.inBytes += size
 		c.inbox = append(c.inbox, b)
 	}
 	c.inMu.Unlock()
@@ -132,6 +138,7 @@ func (c *Conn) takeInbox() []rxBuf {
 	in := c.inbox
 	c.inbox = c.inSpare[:0]
 	c.inSpare = nil
+	c.inBytes = 0
 	c.inMu.Unlock()
 	return in
 }

@@ -398,11 +398,21 @@ func TestInboxCap(t *testing.T) {
 	c := &Conn{wakeCh: make(chan struct{}, 1)}
 	bufs := make([]rxBuf, maxInbox+10)
 	for i := range bufs {
-		bufs[i].buf = rxPool.Get().(*[]byte)
+		bufs[i].buf = smallRxPool.Get().(*[]byte)
 	}
 	c.deliver(bufs)
 	if len(c.inbox) != maxInbox || c.inDropped != 10 {
 		t.Fatalf("inbox %d, dropped %d; want %d and 10", len(c.inbox), c.inDropped, maxInbox)
+	}
+	// Large (GRO) buffers are bounded by the memory they hold.
+	c = &Conn{wakeCh: make(chan struct{}, 1)}
+	big := make([]rxBuf, 200)
+	for i := range big {
+		big[i].buf = rxPool.Get().(*[]byte)
+	}
+	c.deliver(big)
+	if want := maxInboxBytes / rxBufSize; len(c.inbox) != want {
+		t.Fatalf("inbox holds %d large buffers, want %d", len(c.inbox), want)
 	}
 }
 

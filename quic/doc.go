@@ -33,15 +33,15 @@
 // (less if the peer's max_udp_payload_size is smaller).
 //
 // Other fixed limits: 8-byte connection IDs, up to 4 issued to the peer and
-// 4 of the peer's kept; 512 received socket messages queued per connection
-// (more are dropped); 64 KiB of out-of-order CRYPTO data per encryption level
-// (more is CRYPTO_BUFFER_EXCEEDED); 10 undecryptable packets buffered until
-// their keys arrive; 1024 server handshakes in progress per endpoint; 128
-// connections waiting in Accept (more are refused); stateless resets and
-// Version Negotiation packets at most 100 per second. A key update is
-// initiated every 2^20 packets; the environment variable
-// PEREGRINE_QUIC_KEY_UPDATE_INTERVAL (a packet count) lowers that, for
-// interoperability tests.
+// 4 of the peer's kept; 512 received socket messages or 8 MiB of receive
+// buffers queued per connection (more are dropped); 64 KiB of out-of-order
+// CRYPTO data per encryption level (more is CRYPTO_BUFFER_EXCEEDED); 10
+// undecryptable packets buffered until their keys arrive; 1024 server
+// handshakes in progress per endpoint; 128 connections waiting in Accept
+// (more are refused); stateless resets and Version Negotiation packets at
+// most 100 per second. A key update is initiated every 2^20 packets; the
+// environment variable PEREGRINE_QUIC_KEY_UPDATE_INTERVAL (a packet count)
+// lowers that, for interoperability tests.
 //
 // # Logging
 //
