@@ -2,9 +2,10 @@
 // integers and packet numbers (RFC 9000, Sections 16 and 17.1), long and
 // short packet headers of QUIC versions 1 and 2 (RFC 9000, Section 17;
 // RFC 9369), Version Negotiation and Retry packets, every frame of RFC 9000,
-// Section 19 plus DATAGRAM (RFC 9221), transport parameters (RFC 9000,
-// Section 18, with RFC 9221, RFC 9287 and RFC 9368 extensions), and the
-// transport error codes of Section 20.
+// Section 19 plus DATAGRAM (RFC 9221) and RESET_STREAM_AT
+// (draft-ietf-quic-reliable-stream-reset), transport parameters (RFC 9000,
+// Section 18, with RFC 9221, RFC 9287, RFC 9368 and reset_stream_at
+// extensions), and the transport error codes of Section 20.
 //
 // The package holds no state; every function is safe for concurrent use, and
 // every type is a plain value with the usual rules for concurrent access.
@@ -38,12 +39,15 @@
 //   - Only versions 1 and 2 are parsed beyond the version-independent fields
 //     of RFC 8999.
 //   - Duplicate transport parameters are detected only for parameter IDs below
-//     64 and grease_quic_bit; repeats of other unknown IDs are ignored, as
+//     64, grease_quic_bit and the legacy reset_stream_at ID; repeats of other unknown IDs are ignored, as
 //     tracking them would need memory proportional to the input.
 //   - Unknown transport parameters are dropped while parsing, so parameters
 //     of extensions this package does not know cannot be read back.
-//   - Frame types of extensions other than DATAGRAM (for example ACK_FREQUENCY
-//     or RESET_STREAM_AT) are unknown and yield FRAME_ENCODING_ERROR.
+//   - Frame types of extensions other than DATAGRAM and RESET_STREAM_AT (for
+//     example ACK_FREQUENCY) are unknown and yield FRAME_ENCODING_ERROR.
+//     RESET_STREAM_AT parses whether or not the reset_stream_at parameter was
+//     negotiated; the connection must reject it as an unknown frame when it
+//     was not advertised.
 //   - Rules that need connection state or the endpoint's role are left to
 //     the connection: stream ID direction, flow control,
 //     max_datagram_frame_size, matching connection IDs in transport

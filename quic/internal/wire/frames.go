@@ -36,8 +36,13 @@ const (
 	FrameTypeConnectionClose    FrameType = 0x1c
 	FrameTypeConnectionCloseApp FrameType = 0x1d
 	FrameTypeHandshakeDone      FrameType = 0x1e
-	FrameTypeDatagram           FrameType = 0x30 // without Length
-	FrameTypeDatagramLen        FrameType = 0x31 // with Length
+	// FrameTypeResetStreamAt is RESET_STREAM_AT of
+	// draft-ietf-quic-reliable-stream-reset (Section 4). It is only valid on
+	// a connection where the receiver advertised the reset_stream_at
+	// transport parameter; checking that is up to the caller.
+	FrameTypeResetStreamAt FrameType = 0x24
+	FrameTypeDatagram      FrameType = 0x30 // without Length
+	FrameTypeDatagramLen   FrameType = 0x31 // with Length
 )
 
 var frameTypeNames = [...]string{
@@ -82,13 +87,16 @@ func (t FrameType) String() string {
 		return frameTypeNames[t]
 	case t == FrameTypeDatagram || t == FrameTypeDatagramLen:
 		return "DATAGRAM"
+	case t == FrameTypeResetStreamAt:
+		return "RESET_STREAM_AT"
 	}
 	return "0x" + strconv.FormatUint(uint64(t), 16)
 }
 
 // IsKnown reports whether this package can parse frames of type t.
 func (t FrameType) IsKnown() bool {
-	return t <= FrameTypeHandshakeDone || t == FrameTypeDatagram || t == FrameTypeDatagramLen
+	return t <= FrameTypeHandshakeDone || t == FrameTypeDatagram || t == FrameTypeDatagramLen ||
+		t == FrameTypeResetStreamAt
 }
 
 // IsStream reports whether t is one of the eight STREAM frame types.
@@ -135,7 +143,8 @@ const (
 // type pt, following RFC 9000, Table 3 (Section 12.4) and RFC 9221,
 // Section 4. A frame that is not allowed is a connection error of type
 // PROTOCOL_VIOLATION (RFC 9000, Section 12.4). Unknown types are not allowed
-// anywhere. RETIRE_CONNECTION_ID is allowed in 0-RTT as the table says, even
+// anywhere. RESET_STREAM_AT goes in 0-RTT and 1-RTT packets, like
+// RESET_STREAM (draft-ietf-quic-reliable-stream-reset, Section 4). RETIRE_CONNECTION_ID is allowed in 0-RTT as the table says, even
 // though Section 12.5 lets a server reject it there.
 func FrameAllowed(t FrameType, pt PacketType) bool {
 	var set uint
@@ -148,7 +157,8 @@ func FrameAllowed(t FrameType, pt PacketType) bool {
 		set = in1RTT
 	case t.IsKnown():
 		// RESET_STREAM to RETIRE_CONNECTION_ID, PATH_CHALLENGE, the
-		// application CONNECTION_CLOSE (type 0x1d, Section 12.5) and DATAGRAM.
+		// application CONNECTION_CLOSE (type 0x1d, Section 12.5), DATAGRAM and
+		// RESET_STREAM_AT.
 		set = in01
 	}
 	return set&(1<<pt) != 0
@@ -208,6 +218,8 @@ func ParseFrame(b []byte, ranges []AckRange) (Frame, int, error) {
 		return parseAs(ParseAck(b, ranges))
 	case t == FrameTypeResetStream:
 		return parseAs(ParseResetStream(b))
+	case t == FrameTypeResetStreamAt:
+		return parseAs(ParseResetStreamAt(b))
 	case t == FrameTypeStopSending:
 		return parseAs(ParseStopSending(b))
 	case t == FrameTypeCrypto:

@@ -21,6 +21,9 @@ func sampleFrames() []Frame {
 		AckFrame{Ranges: []AckRange{{1 << 40, 1<<40 + 5}}, AckDelay: 7, ECN: true,
 			ECT0: 1, ECT1: 1 << 33, ECNCE: 300},
 		ResetStreamFrame{StreamID: 4, ErrorCode: 0x10c, FinalSize: 1 << 31},
+		ResetStreamAtFrame{StreamID: 5, ErrorCode: 0x52e4a40fa8db, FinalSize: 1 << 40,
+			ReliableSize: 70},
+		ResetStreamAtFrame{StreamID: 1 << 20, FinalSize: 9, ReliableSize: 9},
 		StopSendingFrame{StreamID: MaxVarint, ErrorCode: 0},
 		CryptoFrame{Offset: 0, Data: []byte("hello")},
 		CryptoFrame{Offset: 70000, Data: bytes.Repeat([]byte{7}, 300)},
@@ -149,6 +152,13 @@ func TestParseFrameErrors(t *testing.T) {
 		{"ACK count past end", h("020a00050101"), FrameEncodingError, FrameTypeAck},
 		{"ACK_ECN counts missing", h("030a0000000102"), FrameEncodingError, FrameTypeAckECN},
 		{"RESET_STREAM truncated", h("040102"), FrameEncodingError, FrameTypeResetStream},
+		{"RESET_STREAM_AT truncated", h("24010203"), FrameEncodingError,
+			FrameTypeResetStreamAt},
+		{"RESET_STREAM_AT reliable above final", h("2401020304"), FrameEncodingError,
+			FrameTypeResetStreamAt},
+		{"RESET_STREAM_AT reliable equals final", h("2401020303"), 0, 0},
+		{"RESET_STREAM_AT non-minimal type", h("40240102030304"), ProtocolViolation,
+			FrameTypeResetStreamAt},
 		{"STOP_SENDING truncated", h("0501"), FrameEncodingError, FrameTypeStopSending},
 		{"CRYPTO length past end", h("060005616263"), FrameEncodingError, FrameTypeCrypto},
 		{"CRYPTO offset overflow", h("06ffffffffffffffff0161"), FrameEncodingError,
@@ -322,7 +332,8 @@ func TestFrameAllowed(t *testing.T) {
 		{FrameTypeConnectionClose, "IH01"}, {FrameTypeConnectionCloseApp, "01"},
 		{FrameTypeHandshakeDone, "1"},
 		{FrameTypeDatagram, "01"}, {FrameTypeDatagramLen, "01"},
-		{0x1f, ""}, {0x2f, ""},
+		{FrameTypeResetStreamAt, "01"},
+		{0x1f, ""}, {0x23, ""}, {0x25, ""}, {0x2f, ""},
 	}
 	pts := map[byte]PacketType{'I': PacketTypeInitial, 'H': PacketTypeHandshake,
 		'0': PacketType0RTT, '1': PacketType1RTT}
@@ -354,6 +365,7 @@ func TestFrameTypeProperties(t *testing.T) {
 		{FrameTypeStream | 7, "STREAM", true, false},
 		{FrameTypePathChallenge, "PATH_CHALLENGE", true, true},
 		{FrameTypeDatagram, "DATAGRAM", true, false},
+		{FrameTypeResetStreamAt, "RESET_STREAM_AT", true, false},
 		{0x40, "0x40", true, false},
 	} {
 		if tt.t.String() != tt.name || tt.t.IsAckEliciting() != tt.elicits ||

@@ -113,6 +113,7 @@ func FuzzFrames(f *testing.F) {
 	}
 	f.Add(payload)
 	f.Add(mustHex(f, "020a0001020106"))
+	f.Add(mustHex(f, "2401020304")) // RESET_STREAM_AT, reliable size above final size
 	f.Fuzz(func(t *testing.T, b []byte) {
 		// A packet payload is far below the fuzzer's 1 MB inputs, on which
 		// every execution (and so minimization) would take a long time.
@@ -164,6 +165,11 @@ func FuzzTransportParameters(f *testing.F) {
 	client.InitialSourceConnectionID = []byte{1, 2}
 	client.MaxDatagramFrameSize = 1200
 	client.Extra = []TransportParameter{{ID: 27, Value: []byte{1}}}
+	f.Add(client.Append(nil), false)
+	// The legacy reset_stream_at ID, with and without a (forbidden) value.
+	client.Extra = []TransportParameter{{ID: tpResetStreamAtLegacy, Value: []byte{}}}
+	f.Add(client.Append(nil), false)
+	client.Extra = []TransportParameter{{ID: tpResetStreamAtLegacy, Value: []byte{1}}}
 	f.Add(client.Append(nil), false)
 	f.Fuzz(func(t *testing.T, b []byte, fromServer bool) {
 		sender := ClientSide

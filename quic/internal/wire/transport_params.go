@@ -30,7 +30,8 @@ func (s Side) String() string {
 }
 
 // Transport parameter IDs (RFC 9000, Section 18.2; RFC 9221, Section 3;
-// RFC 9368, Section 3; RFC 9287, Section 3).
+// RFC 9368, Section 3; RFC 9287, Section 3; draft-ietf-quic-reliable-stream-reset,
+// Section 3).
 const (
 	tpOriginalDestinationConnectionID = 0x00
 	tpMaxIdleTimeout                  = 0x01
@@ -51,7 +52,11 @@ const (
 	tpRetrySourceConnectionID         = 0x10
 	tpVersionInformation              = 0x11
 	tpMaxDatagramFrameSize            = 0x20
+	tpResetStreamAt                   = 0x1d
 	tpGreaseQUICBit                   = 0x2ab2
+	// tpResetStreamAtLegacy is the reset_stream_at ID of draft-07 and
+	// earlier, still sent by some peers; it is accepted, never sent.
+	tpResetStreamAtLegacy = 0x17f7586d2cb571
 )
 
 // Defaults and limits of transport parameters (RFC 9000, Section 18.2).
@@ -118,6 +123,10 @@ type TransportParameters struct {
 	// GreaseQUICBit announces that the peer may clear the fixed bit
 	// (RFC 9287).
 	GreaseQUICBit bool
+	// ResetStreamAt announces that the endpoint accepts RESET_STREAM_AT
+	// frames (draft-ietf-quic-reliable-stream-reset, Section 3). It is sent
+	// with ID 0x1d; parsing also accepts the legacy ID 0x17f7586d2cb571.
+	ResetStreamAt bool
 	// VersionInformation is the version_information parameter of RFC 9368;
 	// nil when absent.
 	VersionInformation *VersionInformation
@@ -212,6 +221,9 @@ func (p *TransportParameters) Append(b []byte) []byte {
 	b = appendTPVarint(b, tpMaxDatagramFrameSize, p.MaxDatagramFrameSize, 0)
 	if p.GreaseQUICBit {
 		b = appendTPBytes(b, tpGreaseQUICBit, []byte{})
+	}
+	if p.ResetStreamAt {
+		b = appendTPBytes(b, tpResetStreamAt, []byte{})
 	}
 	for _, x := range p.Extra {
 		if x.ID <= MaxVarint {
@@ -384,6 +396,7 @@ func (v *VersionInformation) validate() error {
 func ParseTransportParameters(b []byte, sender Side) (TransportParameters, error) {
 	p := DefaultTransportParameters()
 	var seen uint64 // bit i: parameter i (< 64) seen
+	legacySeen := false
 	r := newReader(b)
 	for len(r.b) > 0 {
 		id := r.varint()
@@ -398,9 +411,11 @@ func ParseTransportParameters(b []byte, sender Side) (TransportParameters, error
 			}
 			seen |= 1 << id
 		}
-		if id == tpGreaseQUICBit && p.GreaseQUICBit {
+		if id == tpGreaseQUICBit && p.GreaseQUICBit ||
+			id == tpResetStreamAtLegacy && legacySeen {
 			return TransportParameters{}, tpError("duplicate transport parameter")
 		}
+		legacySeen = legacySeen || id == tpResetStreamAtLegacy
 		if err := p.parseOne(id, val); err != nil {
 			return TransportParameters{}, err
 		}
@@ -432,12 +447,16 @@ func (p *TransportParameters) parseOne(id uint64, val []byte) error {
 		p.StatelessResetToken = new([16]byte)
 		copy(p.StatelessResetToken[:], val)
 		return nil
-	case tpDisableActiveMigration, tpGreaseQUICBit:
+	case tpDisableActiveMigration, tpGreaseQUICBit, tpResetStreamAt, tpResetStreamAtLegacy:
+		// draft-ietf-quic-reliable-stream-reset, Section 3: reset_stream_at
+		// has an empty value, like the flags of RFC 9000 and RFC 9287.
 		if len(val) != 0 {
 			return tpError("flag transport parameter with a value")
 		}
 		p.DisableActiveMigration = p.DisableActiveMigration || id == tpDisableActiveMigration
 		p.GreaseQUICBit = p.GreaseQUICBit || id == tpGreaseQUICBit
+		p.ResetStreamAt = p.ResetStreamAt || id == tpResetStreamAt ||
+			id == tpResetStreamAtLegacy
 		return nil
 	case tpPreferredAddress:
 		return p.parsePreferredAddress(val)

@@ -39,6 +39,7 @@ func fullServerParams() TransportParameters {
 	p.RetrySourceConnectionID = []byte{}
 	p.MaxDatagramFrameSize = 65535
 	p.GreaseQUICBit = true
+	p.ResetStreamAt = true
 	p.VersionInformation = &VersionInformation{Chosen: Version1,
 		Available: []Version{Version2, Version1}}
 	return p
@@ -168,6 +169,13 @@ func TestParseTransportParametersErrors(t *testing.T) {
 		{"empty varint", cat(iscid, tp(tpMaxIdleTimeout)), ClientSide},
 		{"disable_active_migration with value", cat(iscid, tp(tpDisableActiveMigration, 0)),
 			ClientSide},
+		{"reset_stream_at with value", cat(iscid, tp(tpResetStreamAt, 0)), ClientSide},
+		{"legacy reset_stream_at with value", cat(iscid, tp(tpResetStreamAtLegacy, 1)),
+			ClientSide},
+		{"duplicate reset_stream_at", cat(iscid, tp(tpResetStreamAt), tp(tpResetStreamAt)),
+			ClientSide},
+		{"duplicate legacy reset_stream_at",
+			cat(iscid, tp(tpResetStreamAtLegacy), tp(tpResetStreamAtLegacy)), ClientSide},
 		{"version_information chosen 0", cat(iscid, tp(tpVersionInformation, 0, 0, 0, 0)),
 			ClientSide},
 		{"version_information available 0",
@@ -230,6 +238,39 @@ func TestTransportParametersOutOfRangeLocal(t *testing.T) {
 		}
 		if err := p.Validate(ServerSide); err == nil {
 			t.Errorf("%s: Validate accepted it", name)
+		}
+	}
+}
+
+// TestResetStreamAtParameter checks that reset_stream_at is sent as 0x1d with
+// an empty value and accepted under both the current and the legacy ID.
+func TestResetStreamAtParameter(t *testing.T) {
+	p := DefaultTransportParameters()
+	p.InitialSourceConnectionID = []byte{1}
+	without := p.Append(nil)
+	p.ResetStreamAt = true
+	with := p.Append(nil)
+	if want := cat(without, []byte{0x1d, 0x00}); !bytes.Equal(with, want) {
+		t.Fatalf("encoding = %x, want %x", with, want)
+	}
+	iscid := tp(tpInitialSourceConnectionID, 1)
+	for _, tt := range []struct {
+		name string
+		b    []byte
+		want bool
+	}{
+		{"absent", iscid, false},
+		{"0x1d", cat(iscid, tp(tpResetStreamAt)), true},
+		{"legacy", cat(iscid, tp(tpResetStreamAtLegacy)), true},
+		{"both", cat(iscid, tp(tpResetStreamAtLegacy), tp(tpResetStreamAt)), true},
+	} {
+		got, err := ParseTransportParameters(tt.b, ClientSide)
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if got.ResetStreamAt != tt.want {
+			t.Errorf("%s: ResetStreamAt = %v, want %v", tt.name, got.ResetStreamAt, tt.want)
 		}
 	}
 }
