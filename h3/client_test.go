@@ -433,3 +433,17 @@ func TestClientEarlyResponse(t *testing.T) {
 		t.Fatalf("%d %q", resp.StatusCode, body)
 	}
 }
+
+func TestAuthorityKey(t *testing.T) {
+	for host, want := range map[string]string{
+		"example.test":      "example.test:443",
+		"example.test:8443": "example.test:8443",
+		"127.0.0.1":         "127.0.0.1:443",
+		"[::1]":             "[::1]:443",
+		"[::1]:4433":        "[::1]:4433",
+	} {
+		if got := authorityKey(host); got != want {
+			t.Errorf("authorityKey(%q) = %q, want %q", host, got, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package h3
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 )
 
@@ -117,6 +118,12 @@ func streamError(code ErrCode, format string, args ...any) *Error {
 
 // asLocalError reports the local *Error in err's chain, if any.
 func asLocalError(err error) (*Error, bool) {
+	if err == nil || err == io.EOF {
+		return nil, false
+	}
+	if e, ok := err.(*Error); ok {
+		return e, !e.Remote
+	}
 	var e *Error
 	if errors.As(err, &e) && !e.Remote {
 		return e, true

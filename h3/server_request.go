@@ -113,10 +113,9 @@ func (sc *serverConn) newRequest(qs quicStream, m *msgReader, rh *requestHead) (
 	if err != nil {
 		return nil, nil, err
 	}
-	ctx, cancel := context.WithCancel(sc.c.qc.Context())
+	ctx, cancel := context.WithCancel(sc.baseCtx)
 	// The request's context ends with the stream or the connection.
 	stop := context.AfterFunc(qs.Context(), cancel)
-	ctx = context.WithValue(ctx, http.LocalAddrContextKey, sc.c.qc.LocalAddr())
 	tlsState := sc.tls
 	req := &http.Request{
 		Method:        rh.method,
