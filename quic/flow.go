@@ -23,8 +23,8 @@ const (
 // streamChunk is one buffer of stream data on the bulk path.
 type streamChunk [streamChunkSize]byte
 
-// Pools of the three buffer sizes. Steady-state transfers take and return
-// buffers here and do not allocate.
+// Pools of the three buffer sizes and of chunk lists. Steady-state transfers
+// take and return buffers here and do not allocate.
 var (
 	streamChunkPool = sync.Pool{New: func() any { return new(streamChunk) }}
 	chunkListPool   = sync.Pool{New: func() any { return new(chunkList) }}
@@ -72,6 +72,12 @@ type chunkList struct {
 // covering [base, base+len(big.c)*streamChunkSize), base then being a multiple
 // of streamChunkSize and a nil entry a chunk not yet needed. An empty queue
 // holds no buffer. It is not safe for concurrent use.
+//
+// TODO: a fragment arriving more than smallMax bytes ahead of floor takes a
+// whole chunk even if it is a few bytes long. The peer pays connection credit
+// up to that offset, so this costs at most one chunk per stream beyond the
+// credit spent; a compact store for sparse out-of-order fragments would save
+// it.
 type chunkQueue struct {
 	floor uint64 // lowest offset that may still be written or read
 	end   uint64 // end of the highest write; at least floor
