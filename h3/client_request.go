@@ -43,10 +43,14 @@ func (cc *clientConn) roundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		qs.CancelWrite(uint64(ErrCodeRequestCancelled))
 		qs.CancelRead(uint64(ErrCodeRequestCancelled))
-		closeBody(req)
 		if flow != nil {
 			cc.c.unregisterFlow(qs.ID())
 		}
+		if code, ok := streamResetCode(err); ok && ErrCode(code) == ErrCodeRequestRejected {
+			// Refused before the body was touched (RFC 9114, Section 4.1.1).
+			return nil, errRetryUnsent
+		}
+		closeBody(req)
 		return nil, err
 	}
 	stop := cc.sendBody(ctx, qs, req, isConnect)
