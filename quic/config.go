@@ -73,6 +73,14 @@ type Config struct {
 	// DATAGRAM frames (RFC 9221). Default false.
 	EnableDatagrams bool
 
+	// EnableResetStreamAt advertises the reset_stream_at transport parameter
+	// (draft-ietf-quic-reliable-stream-reset), so that the peer may reset a
+	// stream with RESET_STREAM_AT and still have its first bytes delivered:
+	// Read returns them before the reset. WebTransport needs it (webtransport-go
+	// refuses to connect without it). This endpoint never sends RESET_STREAM_AT.
+	// Default false.
+	EnableResetStreamAt bool
+
 	// DatagramQueueLen is the number of received datagrams kept until
 	// ReceiveDatagram takes them; later ones are dropped and counted in
 	// ConnStats.DatagramsDropped. Default 128.

@@ -118,6 +118,8 @@ func (c *Conn) handleAppFrame(t wire.FrameType, p []byte, now time.Time) (int, e
 			return 0, convertWireError(err)
 		}
 		return n, ss.handleResetStream(int64(f.StreamID), f.ErrorCode, f.FinalSize)
+	case t == wire.FrameTypeResetStreamAt:
+		return c.handleResetStreamAtFrame(p) // see reset_stream_at.go
 	case t == wire.FrameTypeStopSending:
 		f, n, err := wire.ParseStopSending(p)
 		if err != nil {

@@ -44,6 +44,7 @@ func (c *Conn) localTransportParams() []byte {
 	if cfg.EnableDatagrams {
 		p.MaxDatagramFrameSize = maxDatagramFrameSize
 	}
+	p.ResetStreamAt = cfg.EnableResetStreamAt
 	if !c.isClient {
 		p.OriginalDestinationConnectionID = s.ids.origDCID
 		tok := s.ids.local[0].token

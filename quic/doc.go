@@ -1,6 +1,7 @@
 // Package quic implements the QUIC transport protocol, version 1 (RFC 9000,
-// RFC 9001, RFC 9002) with unreliable datagrams (RFC 9221), on raw UDP and on
-// crypto/tls's QUIC API.
+// RFC 9001, RFC 9002) with unreliable datagrams (RFC 9221) and the receiving
+// side of reliable stream resets (draft-ietf-quic-reliable-stream-reset), on
+// raw UDP and on crypto/tls's QUIC API.
 //
 // An [Endpoint] owns one UDP socket (or any net.PacketConn) and can both
 // accept connections ([Listen], [Endpoint.Accept]) and dial them
@@ -73,4 +74,7 @@
 //     updates twice before its first update was acknowledged is detected.
 //   - The integrity limit counts failed decryptions of 1-RTT packets and of
 //     Initial and Handshake packets from the connection's peer address only.
+//   - RESET_STREAM_AT (draft-ietf-quic-reliable-stream-reset) is received
+//     when Config.EnableResetStreamAt is set, but never sent: CancelWrite
+//     always sends RESET_STREAM, which delivers no data reliably.
 package quic

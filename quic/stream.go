@@ -123,7 +123,7 @@ func (s *Stream) readLocked(p []byte) (int, error) {
 	switch {
 	case r.stopped:
 		return 0, &StreamError{StreamID: s.id, Code: r.stopCode}
-	case r.resetRecvd:
+	case r.resetRecvd && r.readOff >= r.reliable:
 		return 0, &StreamError{StreamID: s.id, Code: r.resetCode, Remote: true}
 	}
 	// After the connection ends, a stream whose data all arrived can still be

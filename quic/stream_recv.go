@@ -19,6 +19,9 @@ type recvState struct {
 	finalSize uint64 // valid when finalKnown
 	resetCode uint64 // valid when resetRecvd
 	stopCode  uint64 // valid when stopped
+	// reliable is valid when resetRecvd: the bytes still delivered before Read
+	// reports the reset (RESET_STREAM_AT); 0 for RESET_STREAM.
+	reliable uint64
 
 	// The flags come last, together, so that they share one word.
 	sendLimit   bool // MAX_STREAM_DATA lost or due: send the current limit
@@ -49,7 +52,14 @@ func (r *recvState) onData(id int64, off uint64, data []byte, fin bool) (uint64,
 		grew = end - r.highest
 		r.highest = end
 	}
-	if r.resetRecvd || r.stopped || end <= r.readOff {
+	if r.resetRecvd && end > r.reliable {
+		// After RESET_STREAM_AT only the reliable part is still delivered.
+		if off >= r.reliable {
+			return grew, nil
+		}
+		data, end = data[:r.reliable-off], r.reliable
+	}
+	if r.stopped || end <= r.readOff {
 		return grew, nil
 	}
 	if off < r.readOff {
@@ -82,9 +92,11 @@ func (r *recvState) checkFinal(id int64, end uint64, fin bool) error {
 	return nil
 }
 
-// onReset records a RESET_STREAM frame. It returns by how much the highest
-// received offset grew or a protocol error.
-func (r *recvState) onReset(id int64, code, finalSize uint64) (uint64, error) {
+// onReset records a RESET_STREAM frame, or a RESET_STREAM_AT frame whose first
+// reliable bytes still reach the reader before the reset does (a RESET_STREAM
+// is one with reliable 0). It returns by how much the highest received offset
+// grew or a protocol error.
+func (r *recvState) onReset(id int64, code, finalSize, reliable uint64) (uint64, error) {
 	if err := r.checkFinal(id, finalSize, true); err != nil {
 		return 0, err
 	}
@@ -92,16 +104,27 @@ func (r *recvState) onReset(id int64, code, finalSize uint64) (uint64, error) {
 		return 0, streamErrorf(errCodeFlowControl,
 			"stream %d: final size %d beyond limit %d", id, finalSize, r.win.limit)
 	}
+	// The reader already reached a FIN: it saw the clean end, and a reset
+	// changes nothing. Without a FIN, a reset surfaces even when every byte
+	// was read, since the stream did not end cleanly.
+	finRead := r.finalKnown && !r.resetRecvd && r.readOff == r.finalSize
 	r.finalKnown, r.finalSize = true, finalSize
 	grew := finalSize - r.highest
 	r.highest = finalSize
-	if r.resetRecvd || r.readOff == finalSize && !r.stopped {
-		// A reset after every byte was read changes nothing the reader sees.
+	switch {
+	case finRead:
 		return grew, nil
+	case r.resetRecvd:
+		// draft-ietf-quic-reliable-stream-reset, Section 4: a later reset can
+		// lower the reliable size but not raise it.
+		r.reliable = min(r.reliable, reliable)
+	default:
+		r.resetRecvd, r.resetCode, r.reliable = true, code, reliable
+		r.stopPending = false
 	}
-	r.resetRecvd, r.resetCode = true, code
-	r.stopPending = false
-	r.buf.free(r.readOff)
+	if r.readOff >= r.reliable {
+		r.buf.free(r.readOff)
+	}
 	return grew, nil
 }
 
@@ -109,6 +132,14 @@ func (r *recvState) onReset(id int64, code, finalSize uint64) (uint64, error) {
 // STOP_SENDING is queued unless the peer already finished or reset the stream.
 // It reports false if the receive side had already ended.
 func (r *recvState) stop(code uint64) bool {
+	if r.resetRecvd && !r.stopped && r.readOff < r.reliable {
+		// The reliable part of a RESET_STREAM_AT is not wanted any more: drop
+		// it; the peer already reset, so no STOP_SENDING is needed.
+		r.stopped, r.stopCode = true, code
+		r.buf.free(r.readOff)
+		r.got = r.got[:0]
+		return true
+	}
 	if r.stopped || r.resetRecvd || r.finalKnown && r.readOff == r.finalSize {
 		return false
 	}
@@ -126,10 +157,14 @@ func (r *recvState) allReceived() bool {
 
 // readable returns the number of contiguous bytes ready at readOff.
 func (r *recvState) readable() uint64 {
-	if r.resetRecvd || r.stopped {
+	if r.stopped {
 		return 0
 	}
-	return r.got.contiguous(r.readOff) - r.readOff
+	end := r.got.contiguous(r.readOff)
+	if r.resetRecvd {
+		end = min(end, max(r.reliable, r.readOff))
+	}
+	return end - r.readOff
 }
 
 // read copies ready bytes into p and returns the count.
@@ -140,7 +175,7 @@ func (r *recvState) read(p []byte) int {
 	}
 	r.buf.read(r.readOff, p[:n])
 	r.readOff += uint64(n)
-	if r.finalKnown && r.readOff == r.finalSize {
+	if r.finalKnown && r.readOff == r.finalSize || r.resetRecvd && r.readOff >= r.reliable {
 		r.buf.free(r.readOff)
 	} else {
 		r.buf.release(r.readOff)
@@ -185,8 +220,11 @@ func (r *recvState) wantLimitUpdate() bool {
 }
 
 // done reports whether the receive side reached a terminal state from the
-// connection's point of view: all data read, reset, or abandoned with the final
-// size known.
+// connection's point of view: all data read, reset (once the reliable part of a
+// RESET_STREAM_AT was read), or abandoned with the final size known.
 func (r *recvState) done() bool {
-	return r.resetRecvd || (r.finalKnown && (r.stopped || r.readOff == r.finalSize))
+	if r.resetRecvd {
+		return r.stopped || r.readOff >= r.reliable
+	}
+	return r.finalKnown && (r.stopped || r.readOff == r.finalSize)
 }

@@ -452,20 +452,7 @@ func (ss *streamsState) handleResetStream(id int64, code, finalSize uint64) erro
 	if s == nil {
 		return err
 	}
-	s.mu.Lock()
-	grew, err := s.recv.onReset(id, code, finalSize)
-	credit := s.recv.takeCredit()
-	s.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	if err := ss.countReceived(grew); err != nil {
-		return err
-	}
-	signal(s.readGate)
-	ss.afterRead(s, credit, false)
-	ss.maybeRemove(s)
-	return nil
+	return ss.applyReset(s, id, code, finalSize, 0) // see reset_stream_at.go
 }
 
 // handleStopSending processes a STOP_SENDING frame (RFC 9000, Section 19.5): the
