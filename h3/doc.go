@@ -24,8 +24,10 @@
 // stops the client from opening requests, and a few round trips later a
 // second GOAWAY names the first stream that will not be processed; later
 // requests are refused with H3_REQUEST_REJECTED, and once the requests in
-// flight have been answered and delivered the connection is closed with
-// H3_NO_ERROR. Close closes every connection at once.
+// flight have been answered and delivered the server waits (up to a second)
+// for the client to close the connection, then closes it with H3_NO_ERROR.
+// The Transport closes a connection that received GOAWAY when its last
+// request is done. Close closes every connection at once.
 //
 // # Extended CONNECT and HTTP datagrams
 //
