@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -86,6 +87,40 @@ func FuzzClientResponse(f *testing.F) {
 		case <-errc:
 		case <-time.After(5 * time.Second):
 			t.Fatal("RoundTrip did not return")
+		}
+	})
+}
+
+// FuzzMessageHeads feeds arbitrary field lists to the request, response and
+// trailer validators. Input lines are "name\x00value" separated by "\n".
+func FuzzMessageHeads(f *testing.F) {
+	f.Add(":method\x00GET\n:scheme\x00https\n:authority\x00a\n:path\x00/\naccept\x00*/*")
+	f.Add(":method\x00CONNECT\n:protocol\x00x\n:scheme\x00https\n:authority\x00a\n:path\x00/")
+	f.Add(":status\x00200\ncontent-length\x0012\ncookie\x00a=1\ncookie\x00b=2")
+	f.Fuzz(func(t *testing.T, s string) {
+		var fields []hfield
+		for _, line := range strings.Split(s, "\n") {
+			name, value, _ := strings.Cut(line, "\x00")
+			fields = append(fields, hfield{name, value})
+		}
+		if rh, err := parseRequestHead(fields, true); err == nil {
+			if rh.method == "" || (rh.method != "CONNECT" && rh.path == "") {
+				t.Fatalf("accepted request without :method or :path: %+v", rh)
+			}
+			if _, _, err := requestURL(rh); err != nil {
+				return
+			}
+		}
+		if rh, err := parseResponseHead(fields); err == nil && (rh.status < 100 ||
+			rh.status > 999) {
+			t.Fatalf("accepted status %d", rh.status)
+		}
+		if h, err := parseTrailers(fields); err == nil {
+			for k := range h {
+				if strings.HasPrefix(k, ":") {
+					t.Fatalf("pseudo-header %q in trailers", k)
+				}
+			}
 		}
 	})
 }
