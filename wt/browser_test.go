@@ -37,7 +37,7 @@ func TestBrowser(t *testing.T) {
 	ep, err := quic.Listen("udp", "127.0.0.1:0", &quic.Config{
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert},
 			NextProtos: []string{"h3"}},
-		EnableDatagrams: true,
+		EnableDatagrams: true, EnableResetStreamAt: true,
 	})
 	if err != nil {
 		t.Fatal(err)

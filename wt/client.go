@@ -101,6 +101,9 @@ func (d *Dialer) transport() *h3.Transport {
 		*qconf = *d.QUICConfig
 	}
 	qconf.EnableDatagrams = true
+	// Peers such as webtransport-go reset streams with RESET_STREAM_AT so
+	// that the stream header survives the reset, and insist on it.
+	qconf.EnableResetStreamAt = true
 	return &h3.Transport{
 		TLSClientConfig:    d.TLSClientConfig,
 		QUICConfig:         qconf,

@@ -65,13 +65,11 @@
 //     WT_MAX_STREAMS and the 0x2b61/0x2b64/0x2b65 SETTINGS). Chromium 156
 //     has none over HTTP/3 either, and webtransport-go needs it only for
 //     several sessions on one connection; the QUIC limits apply.
-//   - No RESET_STREAM_AT: package quic does not implement it, so the
-//     reset_stream_at transport parameter is not sent and webtransport-go
-//     v0.13.0 clients refuse our server ("server didn't enable QUIC stream
-//     reset partial delivery").
-//   - Package quic reports a RESET_STREAM whose final size equals the bytes
-//     already read as the end of the stream, so a reset that comes after all
-//     of a stream's data reads as io.EOF instead of a *StreamError.
+//   - RESET_STREAM_AT is received but never sent: package quic only sends
+//     RESET_STREAM, so a stream we reset may lose its header at the peer
+//     before the peer can tie it to a session. The server's QUIC endpoint
+//     must set quic.Config.EnableResetStreamAt itself, or webtransport-go
+//     clients refuse it; the Dialer sets it.
 //   - HTTP datagrams that arrive before their session is set up are dropped
 //     by h3, not buffered.
 //   - The client checks the server's WebTransport SETTINGS only when the

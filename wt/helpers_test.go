@@ -72,7 +72,7 @@ func startServerWith(t testing.TB, cfg func(*Server), fn func(*Session),
 	ep, err := quic.Listen("udp", "127.0.0.1:0", &quic.Config{
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert},
 			NextProtos: []string{"h3"}},
-		EnableDatagrams: true,
+		EnableDatagrams: true, EnableResetStreamAt: true,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -69,7 +69,9 @@ func (s *Server) registry() *registry {
 // Configure prepares h to carry WebTransport: it adds the SETTINGS that
 // Chromium (draft-02), Safari and current drafts need, takes WebTransport
 // streams, and drains sessions when h shuts down. The QUIC endpoint under h
-// must enable datagrams (quic.Config.EnableDatagrams).
+// must enable datagrams (quic.Config.EnableDatagrams) and should enable
+// reliable resets (quic.Config.EnableResetStreamAt): webtransport-go clients
+// refuse a server without them.
 func (s *Server) Configure(h *h3.Server) {
 	reg := s.registry()
 	if h.AdditionalSettings == nil {
