@@ -24,10 +24,10 @@ const (
 
 // serveEcho accepts one connection and serves it: streams by their command byte and
 // datagrams by echoing them. It returns the error that ended the connection.
-func serveEcho(ctx context.Context, srv peerServer) (<-chan error, error) {
+func serveEcho(ctx context.Context, srv peerServer) (peerConn, <-chan error, error) {
 	conn, err := srv.accept(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ended := make(chan error, 1)
 	go func() {
@@ -49,7 +49,7 @@ func serveEcho(ctx context.Context, srv peerServer) (<-chan error, error) {
 			go serveStream(conn, s)
 		}
 	}()
-	return ended, nil
+	return conn, ended, nil
 }
 
 func serveStream(conn peerConn, s io.ReadWriteCloser) {
@@ -135,33 +135,46 @@ func pairings() []struct {
 func connect(t *testing.T, listen func(*testing.T) peerServer, dial dialer) (
 	peerConn, <-chan error) {
 	t.Helper()
+	conn, _, ended := connectBoth(t, listen, dial)
+	return conn, ended
+}
+
+// connectBoth is connect that also returns the server's side of the connection.
+func connectBoth(t *testing.T, listen func(*testing.T) peerServer, dial dialer) (
+	client, server peerConn, ended <-chan error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	srv := listen(t)
 	var (
-		ended <-chan error
-		serr  error
-		wg    sync.WaitGroup
+		serr error
+		wg   sync.WaitGroup
 	)
 	wg.Add(1)
-	go func() { defer wg.Done(); ended, serr = serveEcho(ctx, srv) }()
-	conn, err := dial(ctx, t, srv.addr)
+	go func() { defer wg.Done(); server, ended, serr = serveEcho(ctx, srv) }()
+	client, err := dial(ctx, t, srv.addr)
 	wg.Wait()
 	if err != nil || serr != nil {
 		t.Fatalf("handshake: dial: %v, accept: %v", err, serr)
 	}
-	t.Cleanup(func() { conn.closeWithError(0, "") })
-	return conn, ended
+	t.Cleanup(func() { client.closeWithError(0, "") })
+	return client, server, ended
 }
 
+// TestQUICTransfer10MB echoes 10 MB each way while our side updates its keys every
+// keyUpdateInterval packets, and checks that key updates did happen.
 func TestQUICTransfer10MB(t *testing.T) {
 	for _, p := range pairings() {
 		t.Run(p.name, func(t *testing.T) {
-			conn, _ := connect(t, p.listen, p.dial)
+			client, server, _ := connectBoth(t, p.listen, p.dial)
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			if err := echoStream(ctx, conn, 10<<20, 1); err != nil {
+			if err := echoStream(ctx, client, 10<<20, 1); err != nil {
 				t.Fatal(err)
+			}
+			updates := max(keyUpdates(client), keyUpdates(server))
+			if updates < 2 {
+				t.Fatalf("%d key updates during the transfer, want at least 2", updates)
 			}
 		})
 	}

@@ -89,6 +89,13 @@ type Config struct {
 	// CongestionControl selects the congestion controller. Default CUBIC.
 	CongestionControl CongestionAlgorithm
 
+	// KeyUpdateInterval is how many 1-RTT packets this endpoint seals with one
+	// key before it initiates a key update (RFC 9001, Section 6). Default 2^20,
+	// well below the AES-GCM confidentiality limit, or the packet count in the
+	// environment variable PEREGRINE_QUIC_KEY_UPDATE_INTERVAL when it is set.
+	// Tests of peers set it low to see key updates during short transfers.
+	KeyUpdateInterval uint64
+
 	// Logger receives connection events at Debug level and failures at Warn
 	// level. Default nil: discard.
 	Logger *slog.Logger

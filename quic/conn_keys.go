@@ -54,6 +54,9 @@ func (c *Conn) installAppKeys(suite uint16, secret []byte, write bool) error {
 		s.app = &protection.AppKeys{}
 		s.keys.phaseFirstPN = wire.InvalidPacketNumber
 		s.keys.interval = keyUpdateInterval
+		if c.cfg.KeyUpdateInterval > 0 {
+			s.keys.interval = c.cfg.KeyUpdateInterval
+		}
 	}
 	if write {
 		return s.app.SetWriteSecret(protection.Version1, suite, secret)
@@ -106,6 +109,7 @@ func (c *Conn) maybeInitiateKeyUpdate(now time.Time) {
 	k.phaseFirstPN = wire.InvalidPacketNumber
 	k.ackedInPhase = false
 	k.updates++
+	c.stats.keyUpdates.Add(1)
 	if c.debugEnabled() {
 		c.log.Debug("quic: key update initiated", "phase", s.app.WritePhase())
 	}
@@ -128,6 +132,7 @@ func (c *Conn) onPeerKeyUpdate(pn wire.PacketNumber, weInitiated bool) error {
 		k.phaseFirstPN = wire.InvalidPacketNumber
 		k.ackedInPhase = false
 		k.updates++
+		c.stats.keyUpdates.Add(1)
 	}
 	// RFC 9001, Section 6.5: keep the old read keys for about three PTOs.
 	k.discardAt = s.now.Add(3 * c.ptoBase())

@@ -20,6 +20,9 @@ type ConnStats struct {
 	// DatagramsDropped counts DATAGRAM frames dropped because the receive
 	// queue or the send queue was full.
 	DatagramsDropped uint64
+	// KeyUpdates counts 1-RTT key updates (RFC 9001, Section 6), whichever
+	// side initiated them.
+	KeyUpdates uint64
 }
 
 // connStatsCounters are written by the connection's goroutine and read by
@@ -31,6 +34,7 @@ type connStatsCounters struct {
 	packetsSent, packetsReceived   atomic.Uint64
 	packetsLost                    atomic.Uint64
 	datagramsDropped               atomic.Uint64
+	keyUpdates                     atomic.Uint64
 }
 
 // Stats returns a snapshot of the connection's statistics. It is safe to call
@@ -48,5 +52,6 @@ func (c *Conn) Stats() ConnStats {
 		PacketsReceived:  s.packetsReceived.Load(),
 		PacketsLost:      s.packetsLost.Load(),
 		DatagramsDropped: s.datagramsDropped.Load(),
+		KeyUpdates:       s.keyUpdates.Load(),
 	}
 }
