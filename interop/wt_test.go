@@ -421,3 +421,64 @@ func TestWTClientClose(t *testing.T) {
 		})
 	}
 }
+
+// TestWTResetStreamAt has webtransport-go's client reset a uni and a bidi
+// stream right after opening them. It then sends RESET_STREAM_AT with the
+// stream header as the reliable part, so our server must still read the
+// header, hand the stream to the session, and report the reset code.
+func TestWTResetStreamAt(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srvTLS, _ := tlsConfigs(t, "h3")
+	ep, err := pquic.Listen("udp", "127.0.0.1:0", &pquic.Config{TLSConfig: srvTLS,
+		EnableDatagrams: true, EnableResetStreamAt: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	readReset := func(st *wt.Stream, err error) {
+		if err == nil {
+			_, err = io.ReadAll(st)
+		}
+		errs <- err
+	}
+	ws := &wt.Server{}
+	mux := http.NewServeMux()
+	mux.Handle("/wt", ws.Handler(func(s *wt.Session) {
+		readReset(s.AcceptUniStream(ctx))
+		readReset(s.AcceptStream(ctx))
+		<-s.Context().Done()
+	}))
+	hs := &h3.Server{Handler: mux}
+	ws.Configure(hs)
+	go hs.Serve(ep)
+	t.Cleanup(func() { hs.Close(); ep.Close() })
+
+	s, err := dialGoWT(ctx, t, "https://localhost:"+portOf(ep.LocalAddr().String())+"/wt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := s.(goWT).s
+	defer gs.CloseWithError(0, "")
+	u, err := gs.OpenUniStreamSync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.CancelWrite(77)
+	b, err := gs.OpenStreamSync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.CancelWrite(78)
+	for _, want := range []uint32{77, 78} {
+		select {
+		case err := <-errs:
+			var se *wt.StreamError
+			if !errors.As(err, &se) || !se.Remote || se.Code != want {
+				t.Fatalf("server read error %v, want a reset with code %d", err, want)
+			}
+		case <-ctx.Done():
+			t.Fatalf("server never got the stream reset with code %d", want)
+		}
+	}
+}
