@@ -144,8 +144,9 @@ const (
 // Section 4. A frame that is not allowed is a connection error of type
 // PROTOCOL_VIOLATION (RFC 9000, Section 12.4). Unknown types are not allowed
 // anywhere. RESET_STREAM_AT goes in 0-RTT and 1-RTT packets, like
-// RESET_STREAM (draft-ietf-quic-reliable-stream-reset, Section 4). RETIRE_CONNECTION_ID is allowed in 0-RTT as the table says, even
-// though Section 12.5 lets a server reject it there.
+// RESET_STREAM (draft-ietf-quic-reliable-stream-reset, Section 4).
+// RETIRE_CONNECTION_ID is allowed in 0-RTT as the table says, even though
+// Section 12.5 lets a server reject it there.
 func FrameAllowed(t FrameType, pt PacketType) bool {
 	var set uint
 	switch {
