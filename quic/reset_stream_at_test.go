@@ -3,6 +3,7 @@ package quic
 import (
 	"errors"
 	"io"
+	"math/rand/v2"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -235,4 +236,38 @@ func TestWireResetStreamAt(t *testing.T) {
 		w.cli.wake()
 		wantTransportError(t, waitDone(t, w.srv, 10*time.Second), errCodeFrameEncoding, false)
 	})
+}
+
+// TestWireHostileResetStreamAt sends RESET_STREAM_AT frames with random
+// fields, mixed with STREAM frames, to a server that advertised the
+// parameter: it must carry on or close with a connection error, never crash.
+func TestWireHostileResetStreamAt(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	field := func() uint64 {
+		return []uint64{0, 1, 4, 5, 100, 1 << 20, wire.MaxVarint}[rng.IntN(7)]
+	}
+	for range 10 {
+		var frames []byte
+		for range 1 + rng.IntN(4) {
+			id := uint64(rng.IntN(4))<<2 | uint64(rng.IntN(4)) // every stream type
+			f := wire.ResetStreamAtFrame{StreamID: id, ErrorCode: field(),
+				FinalSize: field(), ReliableSize: field()}
+			f.ReliableSize = min(f.ReliableSize, f.FinalSize)
+			frames = f.Append(frames)
+			frames = wire.StreamFrame{StreamID: id, Offset: field() % 200,
+				Data: []byte("xyz")}.Append(frames)
+		}
+		synctest.Test(t, func(t *testing.T) {
+			w := newWireTest(t, netsim.Impairment{Delay: time.Millisecond},
+				func(s, _ *Config) { s.EnableResetStreamAt = true }, true)
+			w.cliLog.inject(appDataSpace, frames)
+			w.cli.wake()
+			time.Sleep(time.Second)
+			if err := w.srv.closedErr(); err != nil && !isConnError(err) {
+				t.Fatalf("frames %x: server ended with %v, want a connection error", frames, err)
+			}
+			w.cli.Close()
+			w.srv.Close()
+		})
+	}
 }

@@ -83,8 +83,9 @@ func wait(gate chan struct{}, deadline time.Time) error {
 
 // Read reads data received on the stream. It blocks until data is available,
 // the read deadline passes (os.ErrDeadlineExceeded), the peer resets the stream
-// (*StreamError with Remote set) or the connection ends. It returns io.EOF once
-// the peer's FIN was reached.
+// (*StreamError with Remote set; after RESET_STREAM_AT, once the bytes below its
+// reliable size were read) or the connection ends. It returns io.EOF once the
+// peer's FIN was reached.
 func (s *Stream) Read(p []byte) (int, error) {
 	if !s.canRecv {
 		return 0, errWriteOnly
