@@ -42,8 +42,9 @@ type conn struct {
 	flows       map[int64]*datagramFlow
 
 	dgramsDropped atomic.Uint64
-	onGoaway      func(id int64) // client hook, called with mu not held
-	hooks         connHooks      // extension points, set before start
+	onGoaway      func(id int64)     // client hook, called with mu not held
+	hooks         connHooks          // extension points, set before start
+	rawDatagram   func(Conn, []byte) // see Server.QUICDatagramHandler
 }
 
 // newConn sets up the connection state; start opens the streams.

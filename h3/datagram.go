@@ -45,6 +45,9 @@ func (c *conn) unregisterFlow(id int64) {
 // datagrams and hands each to its request by Quarter Stream ID.
 func (c *conn) receiveDatagrams() {
 	ctx := c.qc.Context()
+	if c.rawDatagram != nil && c.forwardRawDatagrams(ctx) {
+		return
+	}
 	for {
 		d, err := c.qc.ReceiveDatagram(ctx)
 		if err != nil {

@@ -47,6 +47,19 @@ type Server struct {
 	// an unknown type.
 	UniStreamHijacker UniStreamHijacker
 
+	// QUICDatagramHandler, if set, receives every QUIC datagram (RFC 9221) of
+	// a connection whose client did not send SETTINGS_H3_DATAGRAM=1: on such
+	// a connection no datagram can be an HTTP datagram (RFC 9297, Section
+	// 2.1.1), so it is handed over whole instead of being dropped. Calls for
+	// one connection never overlap; reply through c.QUICConn().
+	QUICDatagramHandler func(c Conn, payload []byte)
+
+	// ReadHeaderTimeout bounds the time from the opening of a request stream
+	// to the end of its HEADERS frame; a request that takes longer is reset
+	// with H3_REQUEST_REJECTED, so that streams holding half a header cannot
+	// pile up. Zero means 10 seconds; a negative value means no limit.
+	ReadHeaderTimeout time.Duration
+
 	// newCodec returns the QPACK state for a new connection.
 	newCodec func() fieldCodec
 
@@ -110,6 +123,7 @@ func (s *Server) serveQUIC(qc quicConn) error {
 		idle:   make(chan struct{}),
 	}
 	sc.c.setHooks(s.StreamHijacker, s.UniStreamHijacker, s.AdditionalSettings)
+	sc.c.setRawDatagramHandler(s.QUICDatagramHandler)
 	sc.tls = qc.ConnectionState()
 	sc.remoteAddr = qc.RemoteAddr().String()
 	sc.baseCtx = context.WithValue(qc.Context(), http.LocalAddrContextKey, qc.LocalAddr())

@@ -16,12 +16,17 @@ import (
 // request head, runs the handler and finishes the response.
 func (sc *serverConn) serveStream(qs quicStream) {
 	defer sc.requestDone(qs)
+	timer := sc.startHeaderTimer(qs)
 	qs, done := sc.c.maybeHijackBidi(qs)
 	if done {
+		timer.Stop()
 		return
 	}
 	m := newMsgReader(sc.c, qs)
 	fields, err := m.readFields(qs.Context())
+	if !timer.Stop() {
+		return // the header timer fired and reset the stream
+	}
 	if err == errFieldSectionTooLarge {
 		sc.refuse(qs, http.StatusRequestHeaderFieldsTooLarge)
 		return

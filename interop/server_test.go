@@ -373,6 +373,36 @@ func TestServerQUICDatagramEcho(t *testing.T) {
 	}
 }
 
+// TestServerQUICDatagramEchoOnH3 runs the demo's QUIC datagram echo on an HTTP/3
+// connection whose client enabled QUIC datagrams but sent SETTINGS without
+// SETTINGS_H3_DATAGRAM: its datagrams are not HTTP datagrams, so they go to
+// Options.QUICDatagram. The client is a bare quic-go connection that writes its own
+// control stream, since quic-go's http3 client would take the echoed datagrams itself.
+func TestServerQUICDatagramEchoOnH3(t *testing.T) {
+	ps := startPeregrine(t, server.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), serverTestTimeout)
+	defer cancel()
+	tc := ps.tlsCli.Clone()
+	tc.NextProtos = []string{http3.NextProtoH3}
+	conn, err := quic.DialAddr(ctx, ps.addr, tc, &quic.Config{EnableDatagrams: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseWithError(0, "")
+	ctrl, err := conn.OpenUniStream()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Stream type 0x00 (control), then an empty SETTINGS frame (type 0x04).
+	if _, err := ctrl.Write([]byte{0x00, 0x04, 0x00}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := echoDatagrams(ctx, 5, 100, conn.SendDatagram, conn.ReceiveDatagram)
+	if err != nil || got < 5 {
+		t.Fatalf("%d datagrams echoed, %v", got, err)
+	}
+}
+
 func TestServerHTTPDatagramEcho(t *testing.T) {
 	ps := startPeregrine(t, server.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), serverTestTimeout)

@@ -25,9 +25,13 @@
 // HTTP datagrams (RFC 9297) travel in QUIC DATAGRAM frames (RFC 9221) with the request's
 // Quarter Stream ID in front, so the two cannot share a connection. The rule is:
 //
-//   - On an HTTP/3 connection, every QUIC datagram is an HTTP datagram: it goes to the
-//     Datagram handler of the route whose CONNECT request its Quarter Stream ID names,
-//     and is dropped when there is none.
+//   - On an HTTP/3 connection where both sides sent SETTINGS_H3_DATAGRAM=1, every QUIC
+//     datagram is an HTTP datagram: it goes to the Datagram handler of the route whose
+//     CONNECT request its Quarter Stream ID names, and is dropped when there is none.
+//   - On an HTTP/3 connection whose client enabled QUIC datagrams but did not send
+//     SETTINGS_H3_DATAGRAM=1, no datagram can be an HTTP datagram (RFC 9297, Section
+//     2.1.1): every QUIC datagram goes whole to Options.QUICDatagram, once the client's
+//     SETTINGS have arrived.
 //   - On a connection that negotiated one of Options.RawALPNs, there is no HTTP: every
 //     QUIC datagram goes to Options.QUICDatagram, which can answer with
 //     [QUICDatagramContext.Reply].
@@ -40,12 +44,6 @@
 //
 // # Limitations
 //
-//   - On an HTTP/3 connection whose client enabled QUIC datagrams but not HTTP datagrams
-//     (no SETTINGS_H3_DATAGRAM), the datagrams are still taken by package h3, which reads
-//     every QUIC datagram of a connection, and dropped; they do not reach
-//     Options.QUICDatagram. Raw QUIC datagram applications use RawALPNs.
-//   - Options.HeaderTimeout applies to TCP only: package h3 has no deadline for a request
-//     header, so an HTTP/3 request header is bounded by the idle timeout alone.
 //   - Connections and bytes in Stats count QUIC connections only, not TCP ones.
 //   - A certificate loaded from files is not reloaded when the files change.
 package server

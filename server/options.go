@@ -53,8 +53,9 @@ type Options struct {
 	BodyLimit int64
 
 	// QUICDatagram, if set, receives the QUIC datagrams (RFC 9221) that are not HTTP
-	// datagrams: those of connections on one of RawALPNs. See the package documentation
-	// for the rule.
+	// datagrams: those of HTTP/3 connections whose client did not send
+	// SETTINGS_H3_DATAGRAM, and those of connections on one of RawALPNs. See the package
+	// documentation for the rule.
 	QUICDatagram QUICDatagramHandler
 	// RawALPNs lists extra ALPN protocols for raw QUIC applications. A connection that
 	// negotiates one of them is not HTTP/3: its datagrams go to QUICDatagram and its
@@ -70,7 +71,9 @@ type Options struct {
 	HandshakeTimeout time.Duration
 	// IdleTimeout closes a connection without traffic. Default 30s.
 	IdleTimeout time.Duration
-	// HeaderTimeout bounds the time to read a request's header over TCP. Default 10s.
+	// HeaderTimeout bounds the time to read a request's header, over TCP and over
+	// HTTP/3 (where a request stream whose HEADERS frame is not complete in time is reset
+	// with H3_REQUEST_REJECTED). Default 10s.
 	HeaderTimeout time.Duration
 
 	// MaxConnections bounds the QUIC connections served at once; a connection above it

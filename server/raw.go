@@ -3,6 +3,7 @@ package server
 import (
 	"net"
 
+	"github.com/peregrine-h3/peregrine/h3"
 	"github.com/peregrine-h3/peregrine/quic"
 )
 
@@ -54,6 +55,22 @@ func (s *Server) serveRaw(c *quic.Conn, id uint64) error {
 		s.st.rawDgramsIn.Add(1)
 		s.opts.QUICDatagram(dc, d)
 	}
+}
+
+// h3QUICDatagram receives the QUIC datagrams of an HTTP/3 connection whose client
+// did not enable HTTP datagrams, and hands them to Options.QUICDatagram.
+func (s *Server) h3QUICDatagram(hc h3.Conn, d []byte) {
+	c := hc.QUICConn()
+	s.mu.Lock()
+	dc := s.dgramCtx[c]
+	if dc == nil {
+		dc = &QUICDatagramContext{ConnID: s.conns[c], RemoteAddr: c.RemoteAddr(),
+			ALPN: alpnH3, conn: c, s: s}
+		s.dgramCtx[c] = dc
+	}
+	s.mu.Unlock()
+	s.st.rawDgramsIn.Add(1)
+	s.opts.QUICDatagram(dc, d)
 }
 
 // refuseStreams resets every stream the client opens on a raw connection.

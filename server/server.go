@@ -45,13 +45,16 @@ type Server struct {
 	dgrams router.Counters
 	st     counters
 
-	mu      sync.Mutex
-	closed  bool
-	eps     []*quic.Endpoint
-	tcp     []*http.Server
-	conns   map[*quic.Conn]struct{}
-	ended   quic.ConnStats // sums of the byte counters of connections that ended
-	altPort int
+	mu     sync.Mutex
+	closed bool
+	eps    []*quic.Endpoint
+	tcp    []*http.Server
+	conns  map[*quic.Conn]uint64 // the connection's number
+	// dgramCtx holds the QUICDatagramContext of HTTP/3 connections whose client
+	// did not enable HTTP datagrams, made at their first QUIC datagram.
+	dgramCtx map[*quic.Conn]*QUICDatagramContext
+	ended    quic.ConnStats // sums of the byte counters of connections that ended
+	altPort  int
 }
 
 // counters are the server-wide statistics kept with atomics.
@@ -80,7 +83,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, log: opts.Logger, start: time.Now(),
-		conns: make(map[*quic.Conn]struct{})}
+		conns: make(map[*quic.Conn]uint64), dgramCtx: make(map[*quic.Conn]*QUICDatagramContext)}
 	for i := range opts.Routes { // validate cloned the slice: this changes no caller's
 		if fn := opts.Routes[i].WebTransport; fn != nil {
 			opts.Routes[i].WebTransport = s.countSessions(fn)
@@ -109,7 +112,11 @@ func New(opts Options) (*Server, error) {
 		Logger:               lower,
 	}
 	s.handler = &guard{s: s, next: table}
-	s.h3 = &h3.Server{Handler: s.handler, Logger: lower, MaxHeaderBytes: opts.MaxHeaderBytes}
+	s.h3 = &h3.Server{Handler: s.handler, Logger: lower, MaxHeaderBytes: opts.MaxHeaderBytes,
+		ReadHeaderTimeout: opts.HeaderTimeout}
+	if opts.QUICDatagram != nil {
+		s.h3.QUICDatagramHandler = s.h3QUICDatagram
+	}
 	if ws := table.WebTransport(); ws != nil {
 		ws.Logger = lower
 		ws.Configure(s.h3) // WebTransport SETTINGS and streams (package wt)
@@ -233,15 +240,17 @@ func (s *Server) track(c *quic.Conn) (uint64, bool) {
 	if s.closed || len(s.conns) >= s.opts.MaxConnections {
 		return 0, false
 	}
-	s.conns[c] = struct{}{}
+	id := uint64(s.st.connsTotal.Add(1))
+	s.conns[c] = id
 	s.st.connsActive.Add(1)
-	return uint64(s.st.connsTotal.Add(1)), true
+	return id, true
 }
 
 func (s *Server) untrack(c *quic.Conn) {
 	cs := c.Stats()
 	s.mu.Lock()
 	delete(s.conns, c)
+	delete(s.dgramCtx, c)
 	s.ended.BytesReceived += cs.BytesReceived
 	s.ended.BytesSent += cs.BytesSent
 	s.ended.DatagramsDropped += cs.DatagramsDropped

@@ -6,12 +6,12 @@
 // body echoed), POST /upload (streaming: JSON with the byte count and SHA-256 of the
 // body), CONNECT /dgram/echo (HTTP datagrams echoed), GET /stats (the server's Stats as
 // JSON), /wt (the WebTransport echo that tools/chromium-h3/page/h3test.html expects, see
-// [WebTransportEcho]), and QUIC datagrams echoed on connections with ALPN [EchoALPN].
+// [WebTransportEcho]), and QUIC datagrams echoed on HTTP/3 connections whose client did
+// not enable HTTP datagrams and on connections with ALPN [EchoALPN].
 //
 // # Limitations
 //
-//   - QUIC datagrams are echoed only on the EchoALPN protocol, not on HTTP/3 connections
-//     whose client did not enable HTTP datagrams (see package server).
+//   - The site is fixed: it is compiled into the binary and has no configuration.
 package demo
 
 import (
