@@ -22,8 +22,6 @@ const (
 	// acceptQueueLen bounds connections whose handshake completed but that
 	// Accept has not returned yet; beyond it new connections are refused.
 	acceptQueueLen = 128
-	// socketBufferSize is the send and receive buffer asked of UDP sockets.
-	socketBufferSize = 8 << 20
 	// maxHandshaking bounds server connections in the handshake at once, so
 	// that a flood of Initials cannot create unbounded state.
 	maxHandshaking = 1024
@@ -92,13 +90,11 @@ func Listen(network, address string, cfg *Config) (*Endpoint, error) {
 // cfg the endpoint only dials. The Endpoint takes ownership of pc and closes it
 // in Close.
 func NewEndpoint(pc net.PacketConn, cfg *Config) (*Endpoint, error) {
-	if uc, ok := pc.(*net.UDPConn); ok {
-		// Large socket buffers absorb bursts between two reads; the kernel
-		// caps them at net.core.rmem_max and wmem_max. Failure is harmless.
-		uc.SetReadBuffer(socketBufferSize)
-		uc.SetWriteBuffer(socketBufferSize)
+	log := slog.New(slog.DiscardHandler)
+	if cfg != nil && cfg.Logger != nil {
+		log = cfg.Logger
 	}
-	bc, err := newBatchConn(pc)
+	bc, err := newBatchConn(pc, log)
 	if err != nil {
 		return nil, err
 	}

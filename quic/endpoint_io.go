@@ -1,6 +1,7 @@
 package quic
 
 import (
+	"log/slog"
 	"net"
 	"net/netip"
 	"sync"
@@ -88,9 +89,11 @@ func (r *rxBuf) compact() (rxBuf, bool) {
 	return s, true
 }
 
-// newBatchConn wraps pc in the batching socket layer.
-func newBatchConn(pc net.PacketConn) (udpio.Conn, error) {
-	return udpio.New(pc, udpio.Options{})
+// newBatchConn wraps pc in the batching socket layer, which also asks for
+// large socket buffers (udpio.DefaultSocketBuffer) to absorb bursts between
+// two reads.
+func newBatchConn(pc net.PacketConn, log *slog.Logger) (udpio.Conn, error) {
+	return udpio.New(pc, udpio.Options{Logger: log})
 }
 
 // udpAddr converts an address for the net.Addr-based public API.
