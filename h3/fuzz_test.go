@@ -40,10 +40,16 @@ func FuzzServerRequestStream(f *testing.F) {
 	f.Add(cat(getRequest("/"), appendGreaseFrame(nil, 1), dataFrame("zz")))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fuzzServe(t, func(peer *memConn) {
-			ctrl, _ := peer.OpenUniStream(context.Background())
+			ctrl, err := peer.OpenUniStream(context.Background())
+			if err != nil {
+				return // the server already closed the connection
+			}
 			ctrl.Write(append([]byte{streamTypeControl}, appendSettingsFrame(nil,
 				settings{})...))
-			s, _ := peer.OpenStream(context.Background())
+			s, err := peer.OpenStream(context.Background())
+			if err != nil {
+				return
+			}
 			s.Write(b)
 			s.Close()
 			s.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
@@ -61,9 +67,17 @@ func FuzzServerControlStream(f *testing.F) {
 		appendFrameHeader(nil, frameMaxPushID, 1), []byte{9}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fuzzServe(t, func(peer *memConn) {
-			ctrl, _ := peer.OpenUniStream(context.Background())
+			ctrl, err := peer.OpenUniStream(context.Background())
+			if err != nil {
+				return // the server already closed the connection
+			}
 			ctrl.Write(append([]byte{streamTypeControl}, b...))
-			s, _ := peer.OpenStream(context.Background())
+			// A hostile control stream makes the server close the connection,
+			// possibly before this second stream is opened.
+			s, err := peer.OpenStream(context.Background())
+			if err != nil {
+				return
+			}
 			s.Write(getRequest("/"))
 			s.Close()
 			s.SetReadDeadline(time.Now().Add(100 * time.Millisecond))

@@ -37,7 +37,8 @@ func TestCryptoStreamReassembly(t *testing.T) {
 			cs.consume(len(ready))
 		}
 		if !bytes.Equal(got, data) {
-			t.Fatalf("round %d: reassembled %d bytes, want %d identical", round, len(got), len(data))
+			t.Fatalf("round %d: reassembled %d bytes, want %d identical", round, len(got),
+				len(data))
 		}
 	}
 }

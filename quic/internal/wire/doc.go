@@ -39,8 +39,9 @@
 //   - Only versions 1 and 2 are parsed beyond the version-independent fields
 //     of RFC 8999.
 //   - Duplicate transport parameters are detected only for parameter IDs below
-//     64, grease_quic_bit and the legacy reset_stream_at ID; repeats of other unknown IDs are ignored, as
-//     tracking them would need memory proportional to the input.
+//     64, grease_quic_bit and the legacy reset_stream_at ID; repeats of other
+//     unknown IDs are ignored, as tracking them would need memory proportional
+//     to the input.
 //   - Unknown transport parameters are dropped while parsing, so parameters
 //     of extensions this package does not know cannot be read back.
 //   - Frame types of extensions other than DATAGRAM and RESET_STREAM_AT (for
