@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/peregrine-h3/peregrine/h3"
+	"github.com/peregrine-h3/peregrine/internal/testcert"
 	"github.com/peregrine-h3/peregrine/quic"
 )
 
@@ -27,7 +28,7 @@ func TestBrowser(t *testing.T) {
 	if runsh == "" {
 		runsh, _ = filepath.Abs("../../shared/tools/chromium-h3/run.sh")
 	}
-	cert, _ := testCert(t)
+	cert, _ := testcert.Localhost(t)
 	dir := t.TempDir()
 	certFile := filepath.Join(dir, "cert.pem")
 	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})

@@ -2,14 +2,8 @@ package wt
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"io"
-	"math/big"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,37 +11,9 @@ import (
 	"time"
 
 	"github.com/peregrine-h3/peregrine/h3"
+	"github.com/peregrine-h3/peregrine/internal/testcert"
 	"github.com/peregrine-h3/peregrine/quic"
 )
-
-// testCert returns a self-signed certificate for "localhost" and a pool
-// that trusts it.
-func testCert(t testing.TB) (tls.Certificate, *x509.CertPool) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "localhost"},
-		DNSNames:     []string{"localhost"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
-}
 
 // testEnv is a WebTransport server on a loopback QUIC endpoint and a Dialer
 // that trusts it.
@@ -68,7 +34,7 @@ func startServer(t testing.TB, cfg func(*Server), fn func(*Session)) *testEnv {
 // WebTransport (configure false).
 func startServerWith(t testing.TB, cfg func(*Server), fn func(*Session),
 	configure bool) *testEnv {
-	cert, pool := testCert(t)
+	cert, pool := testcert.Localhost(t)
 	ep, err := quic.Listen("udp", "127.0.0.1:0", &quic.Config{
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert},
 			NextProtos: []string{"h3"}},
