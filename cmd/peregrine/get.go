@@ -36,10 +36,19 @@ type getConfig struct {
 	verbose  bool
 	caFile   string
 	timeout  time.Duration
+	// connectTimeout bounds the QUIC handshake, so that a port with no server fails fast.
+	connectTimeout time.Duration
+	// protocol, when set, makes the request an extended CONNECT (RFC 9220) for it.
+	protocol string
 }
+
+// defaultConnectTimeout is shorter than quic.Config's 10s default: a newcomer who
+// mistypes the port should learn it quickly.
+const defaultConnectTimeout = 5 * time.Second
 
 // dialTimer remembers how long the last QUIC handshake took.
 type dialTimer struct {
+	timeout   time.Duration // bounds each dial; 0 means no extra bound
 	mu        sync.Mutex
 	handshake time.Duration
 	remote    string
@@ -49,8 +58,17 @@ type dialTimer struct {
 func (d *dialTimer) dial(ctx context.Context, addr string, cfg *quic.Config) (*quic.Conn,
 	error) {
 	start := time.Now()
+	if d.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d.timeout)
+		defer cancel()
+	}
 	c, err := quic.Dial(ctx, "udp", addr, cfg)
 	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, quic.ErrHandshakeTimeout) {
+			return nil, fmt.Errorf("no QUIC handshake with %s within %s (is a server "+
+				"listening on that UDP port?): %w", addr, d.timeout, err)
+		}
 		return nil, err
 	}
 	d.mu.Lock()
@@ -80,6 +98,10 @@ func get(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&c.verbose, "v", false, "print headers and timings on standard error")
 	fs.StringVar(&c.caFile, "cacert", "", "trust the certificates in PEM `file`")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "time limit per request")
+	fs.DurationVar(&c.connectTimeout, "connect-timeout", defaultConnectTimeout,
+		"time limit for the QUIC handshake (a port with no server fails after this)")
+	fs.StringVar(&c.protocol, "protocol", "", "send an extended CONNECT for `NAME` "+
+		"(e.g. connect-udp);\nwith -d, send DATA as one HTTP datagram and print the reply")
 	// Flags may follow the URLs, as with curl.
 	var urls []string
 	for {
@@ -129,9 +151,9 @@ func newTransport(c *getConfig) (*h3.Transport, *dialTimer, error) {
 			return nil, nil, fmt.Errorf("get: no certificate in %s", c.caFile)
 		}
 	}
-	dt := &dialTimer{}
+	dt := &dialTimer{timeout: c.connectTimeout}
 	tr := &h3.Transport{TLSClientConfig: tlsConf, Dial: dt.dial,
-		QUICConfig: &quic.Config{EnableDatagrams: true}}
+		QUICConfig: &quic.Config{EnableDatagrams: true, HandshakeTimeout: c.connectTimeout}}
 	return tr, dt, nil
 }
 
@@ -139,7 +161,7 @@ func newTransport(c *getConfig) (*h3.Transport, *dialTimer, error) {
 func newRequest(ctx context.Context, c *getConfig, url string) (*http.Request, error) {
 	method := c.method
 	var body []byte
-	if c.data != "" {
+	if c.data != "" && c.protocol == "" {
 		if name, ok := strings.CutPrefix(c.data, "@"); ok {
 			b, err := os.ReadFile(name)
 			if err != nil {
@@ -152,6 +174,9 @@ func newRequest(ctx context.Context, c *getConfig, url string) (*http.Request, e
 		if method == "" {
 			method = http.MethodPost
 		}
+	}
+	if method == "" && c.protocol != "" {
+		method = http.MethodConnect
 	}
 	if method == "" {
 		method = http.MethodGet
@@ -170,6 +195,9 @@ func newRequest(ctx context.Context, c *getConfig, url string) (*http.Request, e
 			return nil, fmt.Errorf("get: header %q is not 'Name: value'", h)
 		}
 		req.Header.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	if c.protocol != "" {
+		req.Header[":protocol"] = []string{c.protocol} // as h3.Transport documents
 	}
 	return req, nil
 }
@@ -197,12 +225,27 @@ func fetch(c *getConfig, tr *h3.Transport, dt *dialTimer, url string, out,
 		printRequest(stderr, req)
 		printResponse(stderr, resp)
 	}
-	n, err := io.Copy(out, resp.Body)
+	var n int64
+	var lastByte byte = '\n'
+	if st, ok := resp.Body.(*h3.Stream); ok && resp.StatusCode/100 == 2 {
+		n, err = tunnel(ctx, c, st, out)
+		if n > 0 {
+			lastByte = 0 // a datagram is not a line
+		}
+	} else {
+		lw := &lastByteWriter{w: out, last: '\n'}
+		n, err = io.Copy(lw, resp.Body)
+		lastByte = lw.last
+	}
 	total := time.Since(start)
 	if err != nil {
 		return fmt.Errorf("get %s: reading the body: %w", url, err)
 	}
 	if c.verbose {
+		if c.out == "" && lastByte != '\n' {
+			// The body and these lines may share a terminal: start on a new line.
+			fmt.Fprintln(stderr)
+		}
 		hsText := "reused connection"
 		if dialed {
 			hsText = fmtDur(hs)
@@ -212,6 +255,55 @@ func fetch(c *getConfig, tr *h3.Transport, dt *dialTimer, url string, out,
 			"(%d bytes, %.1f Mbit/s)\n", hsText, fmtDur(firstByte), fmtDur(total), n, rate)
 	}
 	return nil
+}
+
+// lastByteWriter passes writes through and remembers the last byte written.
+type lastByteWriter struct {
+	w    io.Writer
+	last byte
+}
+
+func (l *lastByteWriter) Write(p []byte) (int, error) {
+	n, err := l.w.Write(p)
+	if n > 0 {
+		l.last = p[n-1]
+	}
+	return n, err
+}
+
+// datagramTries and datagramWait bound how often and how long tunnel waits for an
+// echoed HTTP datagram: datagrams may be lost, so one is resent a few times.
+const (
+	datagramTries = 3
+	datagramWait  = time.Second
+)
+
+// tunnel handles the stream of an accepted extended CONNECT: with -d it sends the data
+// as one HTTP datagram and writes the first datagram received to out; either way it
+// then closes the stream. It returns the number of bytes written to out.
+func tunnel(ctx context.Context, c *getConfig, st *h3.Stream, out io.Writer) (int64,
+	error) {
+	defer st.CancelRead(h3.ErrCodeNoError)
+	defer st.Close()
+	if c.data == "" {
+		return 0, nil
+	}
+	for range datagramTries {
+		if err := st.SendDatagram([]byte(c.data)); err != nil {
+			return 0, fmt.Errorf("sending an HTTP datagram: %w", err)
+		}
+		wctx, cancel := context.WithTimeout(ctx, datagramWait)
+		p, err := st.ReceiveDatagram(wctx)
+		cancel()
+		if err == nil {
+			n, err := out.Write(p)
+			return int64(n), err
+		}
+		if !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+			return 0, fmt.Errorf("receiving an HTTP datagram: %w", err)
+		}
+	}
+	return 0, fmt.Errorf("no HTTP datagram came back after %d tries", datagramTries)
 }
 
 func printRequest(w io.Writer, req *http.Request) {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/peregrine-h3/peregrine/server"
 	"github.com/peregrine-h3/peregrine/server/demo"
@@ -90,5 +91,90 @@ func TestGetPostFileAndHeaders(t *testing.T) {
 	}
 	if err := get([]string{url + "/"}, &stdout, &stderr); err == nil {
 		t.Fatal("an untrusted certificate was accepted without -k")
+	}
+}
+
+func TestGetVerboseStartsOnNewLine(t *testing.T) {
+	url, _ := startDemo(t)
+	for _, body := range []string{"hello", "hello\n"} {
+		var out, errOut bytes.Buffer
+		err := get([]string{"-k", "-v", "-d", body, url + "/echo"}, &out, &errOut)
+		if err != nil {
+			t.Fatalf("get: %v\n%s", err, errOut.String())
+		}
+		if out.String() != body {
+			t.Fatalf("body %q, want %q", out.String(), body)
+		}
+		// The body went to out, the verbose lines to errOut; on a shared terminal the
+		// timing line must not continue a body line that lacks its newline.
+		blank := strings.Contains(errOut.String(), "<\n\n* timings:")
+		if want := !strings.HasSuffix(body, "\n"); blank != want {
+			t.Errorf("body %q: blank line before the timings %v, want %v:\n%s", body,
+				blank, want, errOut.String())
+		}
+	}
+}
+
+func TestGetConnectTimeout(t *testing.T) {
+	// A UDP socket that never answers stands for a port with no server.
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	url := "https://" + pc.LocalAddr().String() + "/"
+	var out, errOut bytes.Buffer
+	start := time.Now()
+	err = get([]string{"-k", "-connect-timeout", "300ms", url}, &out, &errOut)
+	if err == nil {
+		t.Fatal("get succeeded against a silent port")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("get gave up after %v with -connect-timeout 300ms", d)
+	}
+	if !strings.Contains(err.Error(), "no QUIC handshake") {
+		t.Errorf("error %q does not say that no handshake happened", err)
+	}
+}
+
+func TestGetExtendedConnectDatagram(t *testing.T) {
+	url, _ := startDemo(t)
+	var out, errOut bytes.Buffer
+	err := get([]string{"-k", "-v", "-protocol", "connect-udp", "-d", "ping",
+		url + "/dgram/echo"}, &out, &errOut)
+	if err != nil {
+		t.Fatalf("get: %v\n%s", err, errOut.String())
+	}
+	if out.String() != "ping" {
+		t.Fatalf("echoed datagram %q, want %q", out.String(), "ping")
+	}
+	for _, want := range []string{"> CONNECT /dgram/echo HTTP/3", "> :protocol: connect-udp",
+		"< HTTP/3.0 200"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("-v output lacks %q:\n%s", want, errOut.String())
+		}
+	}
+	// Without -protocol the route answers 405, as the README says.
+	out.Reset()
+	errOut.Reset()
+	if err := get([]string{"-k", "-v", url + "/dgram/echo"}, &out, &errOut); err != nil {
+		t.Fatalf("get: %v", err)
+	}
+	if !strings.Contains(errOut.String(), "< HTTP/3.0 405") {
+		t.Errorf("a GET of /dgram/echo did not answer 405:\n%s", errOut.String())
+	}
+}
+
+func TestPrintHowToKeepsBinaryOffTheTerminal(t *testing.T) {
+	var b bytes.Buffer
+	printHowTo(&b, 4433, nil)
+	line := ""
+	for l := range strings.Lines(b.String()) {
+		if strings.Contains(l, "peregrine get") {
+			line = l
+		}
+	}
+	if !strings.Contains(line, "-o /dev/null") || !strings.Contains(line, "localhost:4433") {
+		t.Fatalf("the shell hint %q would print the NUL bytes of /bytes/1000", line)
 	}
 }

@@ -1,16 +1,3 @@
-// Command peregrine runs Peregrine's HTTP/3 server with a demo site and fetches URLs over
-// HTTP/3.
-//
-//	peregrine serve [-addr :4433] [-root DIR] [-cert FILE -key FILE] [-cert-out DIR] [-v]
-//	peregrine get [-X METHOD] [-H 'Name: value']... [-d DATA|@FILE] [-o FILE] [-k] [-v] URL...
-//
-// serve with no -root serves the demo site embedded in the binary (package
-// server/demo); with no -cert it generates a development certificate and prints how to
-// open the site in Chromium. SIGINT or SIGTERM shuts it down gracefully; a second one
-// closes at once.
-//
-// get is a small curl over HTTP/3: -v prints the request and response headers and the
-// timings (handshake, first byte, total) on standard error.
 package main
 
 import (
@@ -19,8 +6,11 @@ import (
 )
 
 const usage = `usage:
-  peregrine serve [-addr :4433] [-root DIR] [-cert FILE -key FILE] [-cert-out DIR] [-v]
-  peregrine get [-X METHOD] [-H 'Name: value']... [-d DATA|@FILE] [-o FILE] [-k] [-v] URL...
+  peregrine serve [-addr :4433] [-root DIR] [-cert FILE -key FILE] [-cert-out DIR]
+          [-no-tcp] [-v]
+  peregrine get [-X METHOD] [-H 'Name: value']... [-d DATA|@FILE] [-o FILE] [-k]
+          [-cacert FILE] [-timeout 30s] [-connect-timeout 5s] [-protocol NAME] [-v]
+          URL...
 Run "peregrine serve -h" or "peregrine get -h" for the flags.
 `
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -59,7 +60,7 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	printHowTo(pc.LocalAddr().(*net.UDPAddr).Port, srv.DevCert())
+	printHowTo(os.Stdout, pc.LocalAddr().(*net.UDPAddr).Port, srv.DevCert())
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
@@ -135,20 +136,21 @@ func writeCert(dir string, dc *server.DevCert) error {
 	return os.WriteFile(filepath.Join(dir, "key.pem"), dc.KeyPEM, 0o600)
 }
 
-func printHowTo(port int, dc *server.DevCert) {
+func printHowTo(w io.Writer, port int, dc *server.DevCert) {
 	origin := fmt.Sprintf("localhost:%d", port)
-	fmt.Printf("Peregrine is serving https://%s/ over HTTP/3 (UDP) and HTTP/1.1+2 (TCP).\n",
+	fmt.Fprintf(w, "Peregrine is serving https://%s/ over HTTP/3 (UDP) and HTTP/1.1+2 (TCP).\n",
 		origin)
 	if dc == nil {
-		fmt.Printf("Open it in Chromium with: chromium --origin-to-force-quic-on=%s "+
+		fmt.Fprintf(w, "Open it in Chromium with: chromium --origin-to-force-quic-on=%s "+
 			"https://%s/\n", origin, origin)
 	} else {
-		fmt.Printf("Open it in Chromium with the development certificate:\n"+
+		fmt.Fprintf(w, "Open it in Chromium with the development certificate:\n"+
 			"  chromium --origin-to-force-quic-on=%s \\\n"+
 			"    --ignore-certificate-errors-spki-list=%s https://%s/\n"+
 			"WebTransport serverCertificateHashes value: %s\n", origin, dc.SPKI, origin,
 			dc.SHA256)
 	}
-	fmt.Printf("Or from a shell: go run ./cmd/peregrine get -k -v https://%s/bytes/1000\n",
-		origin)
+	// -o /dev/null: the body of /bytes/{n} is NUL bytes, which a terminal should not get.
+	fmt.Fprintf(w, "Or from a shell: go run ./cmd/peregrine get -k -v -o /dev/null "+
+		"https://%s/bytes/1000\n", origin)
 }
