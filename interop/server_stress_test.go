@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/quic-go/quic-go"
-
 	"github.com/peregrine-h3/peregrine/server"
 	"github.com/peregrine-h3/peregrine/server/demo"
 )
@@ -54,13 +52,7 @@ func TestServerStress(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), serverTestTimeout)
 	defer cancel()
-	tc := ps.tlsCli.Clone()
-	tc.NextProtos = []string{demo.EchoALPN}
-	conn, err := quic.DialAddr(ctx, ps.addr, tc, &quic.Config{EnableDatagrams: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseWithError(0, "")
+	conn := ps.dialQUIC(t, ctx, demo.EchoALPN)
 	var echoed atomic.Int32
 	recvDone := make(chan struct{})
 	go func() {

@@ -77,6 +77,20 @@ func startPeregrine(t *testing.T, opts server.Options) *peregrineServer {
 	return ps
 }
 
+// dialQUIC opens a bare quic-go connection with QUIC datagrams enabled to the server,
+// offering ALPN alpn; the connection is closed when the test ends.
+func (ps *peregrineServer) dialQUIC(t *testing.T, ctx context.Context, alpn string) *quic.Conn {
+	t.Helper()
+	tc := ps.tlsCli.Clone()
+	tc.NextProtos = []string{alpn}
+	conn, err := quic.DialAddr(ctx, ps.addr, tc, &quic.Config{EnableDatagrams: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.CloseWithError(0, "") })
+	return conn
+}
+
 // client returns a quic-go HTTP/3 client for the server, closed when the test ends.
 func (ps *peregrineServer) client(t *testing.T) (*http.Client, *http3.Transport) {
 	tr := &http3.Transport{TLSClientConfig: ps.tlsCli.Clone(),
@@ -360,13 +374,7 @@ func TestServerQUICDatagramEcho(t *testing.T) {
 	ps := startPeregrine(t, server.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), serverTestTimeout)
 	defer cancel()
-	tc := ps.tlsCli.Clone()
-	tc.NextProtos = []string{demo.EchoALPN}
-	conn, err := quic.DialAddr(ctx, ps.addr, tc, &quic.Config{EnableDatagrams: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseWithError(0, "")
+	conn := ps.dialQUIC(t, ctx, demo.EchoALPN)
 	got, err := echoDatagrams(ctx, 5, 100, conn.SendDatagram, conn.ReceiveDatagram)
 	if err != nil || got < 5 {
 		t.Fatalf("%d datagrams echoed, %v", got, err)
@@ -382,13 +390,7 @@ func TestServerQUICDatagramEchoOnH3(t *testing.T) {
 	ps := startPeregrine(t, server.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), serverTestTimeout)
 	defer cancel()
-	tc := ps.tlsCli.Clone()
-	tc.NextProtos = []string{http3.NextProtoH3}
-	conn, err := quic.DialAddr(ctx, ps.addr, tc, &quic.Config{EnableDatagrams: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseWithError(0, "")
+	conn := ps.dialQUIC(t, ctx, http3.NextProtoH3)
 	ctrl, err := conn.OpenUniStream()
 	if err != nil {
 		t.Fatal(err)
@@ -407,13 +409,7 @@ func TestServerHTTPDatagramEcho(t *testing.T) {
 	ps := startPeregrine(t, server.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), serverTestTimeout)
 	defer cancel()
-	tc := ps.tlsCli.Clone()
-	tc.NextProtos = []string{http3.NextProtoH3}
-	conn, err := quic.DialAddr(ctx, ps.addr, tc, &quic.Config{EnableDatagrams: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseWithError(0, "")
+	conn := ps.dialQUIC(t, ctx, http3.NextProtoH3)
 	tr := &http3.Transport{EnableDatagrams: true}
 	cc := tr.NewClientConn(conn)
 	select {
