@@ -7,12 +7,10 @@ import (
 
 // literalCodec is a QPACK codec that uses neither the static nor the dynamic
 // table: it encodes every field line as a literal with a literal name, which
-// any decoder accepts, and decodes only such sections. It lets h3 run before
-// the qpack package is wired in, and is safe for concurrent use because it
-// holds no state.
-//
-// TODO: replace with the qpack package's Encoder and Decoder once they land;
-// until then peers that use the static table cannot be decoded.
+// any decoder accepts, and decodes only such sections. Tests use it to script
+// a peer's HEADERS frames without a qpack encoder stream; h3 itself speaks
+// QPACK through package qpack (see qpackCodec). It is safe for concurrent use
+// because it holds no state.
 type literalCodec struct{}
 
 func (literalCodec) localSettings() (uint64, uint64)          { return 0, 0 }
