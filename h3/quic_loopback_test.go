@@ -118,17 +118,5 @@ func BenchmarkGet1KiBLoopback(b *testing.B) {
 		io.WriteString(w, payload)
 	}))
 	req, _ := http.NewRequest("GET", "https://"+addr+"/bytes/1024", nil)
-	buf := make([]byte, 2048)
-	b.ReportAllocs()
-	for b.Loop() {
-		resp, err := tr.RoundTrip(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		n, err := io.ReadFull(resp.Body, buf[:1025])
-		if err != io.ErrUnexpectedEOF || n != 1024 {
-			b.Fatalf("read %d: %v", n, err)
-		}
-		resp.Body.Close()
-	}
+	benchGet1KiB(b, tr, req)
 }
