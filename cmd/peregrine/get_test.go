@@ -167,7 +167,10 @@ func TestGetExtendedConnectDatagram(t *testing.T) {
 
 func TestPrintHowToKeepsBinaryOffTheTerminal(t *testing.T) {
 	var b bytes.Buffer
-	printHowTo(&b, 4433, nil)
+	printHowTo(&b, 4433, nil, false)
+	if strings.Contains(b.String(), "TCP") {
+		t.Errorf("with -no-tcp the hint still mentions TCP:\n%s", b.String())
+	}
 	line := ""
 	for l := range strings.Lines(b.String()) {
 		if strings.Contains(l, "peregrine get") {

@@ -60,7 +60,7 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	printHowTo(os.Stdout, pc.LocalAddr().(*net.UDPAddr).Port, srv.DevCert())
+	printHowTo(os.Stdout, pc.LocalAddr().(*net.UDPAddr).Port, srv.DevCert(), !*noTCP)
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
@@ -136,10 +136,15 @@ func writeCert(dir string, dc *server.DevCert) error {
 	return os.WriteFile(filepath.Join(dir, "key.pem"), dc.KeyPEM, 0o600)
 }
 
-func printHowTo(w io.Writer, port int, dc *server.DevCert) {
+// printHowTo tells the newcomer where the server is and how to reach it; tcp says whether
+// HTTP/1.1 and HTTP/2 are served too.
+func printHowTo(w io.Writer, port int, dc *server.DevCert, tcp bool) {
 	origin := fmt.Sprintf("localhost:%d", port)
-	fmt.Fprintf(w, "Peregrine is serving https://%s/ over HTTP/3 (UDP) and HTTP/1.1+2 (TCP).\n",
-		origin)
+	also := " and HTTP/1.1+2 (TCP)"
+	if !tcp {
+		also = " only"
+	}
+	fmt.Fprintf(w, "Peregrine is serving https://%s/ over HTTP/3 (UDP)%s.\n", origin, also)
 	if dc == nil {
 		fmt.Fprintf(w, "Open it in Chromium with: chromium --origin-to-force-quic-on=%s "+
 			"https://%s/\n", origin, origin)
