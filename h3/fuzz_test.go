@@ -65,6 +65,10 @@ func FuzzServerControlStream(f *testing.F) {
 	f.Add(cat(appendSettingsFrame(nil, settings{h3Datagram: true}), appendGoaway(nil, 4)))
 	f.Add(cat(appendSettingsFrame(nil, settings{}), appendGreaseFrame(nil, 3),
 		appendFrameHeader(nil, frameMaxPushID, 1), []byte{9}))
+	// A DATA frame where SETTINGS must come first makes the server close the
+	// connection (H3_MISSING_SETTINGS) while the client may still be opening its
+	// request stream.
+	f.Add(appendFrameHeader(nil, frameData, 0))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fuzzServe(t, func(peer *memConn) {
 			ctrl, err := peer.OpenUniStream(context.Background())
