@@ -1,17 +1,44 @@
 package h3
 
-import "context"
+import (
+	"context"
+	"net/http"
+	"sync"
+)
 
-// trackStream counts qs as an active request stream until both of its
-// directions have ended, so that a connection that received GOAWAY can be
-// closed once its last request is done.
-func (cc *clientConn) trackStream(qs quicStream) {
+// trackRequest counts a request as active until the returned function is
+// called (once), so that a connection that received GOAWAY can be closed once
+// its last request is done.
+func (cc *clientConn) trackRequest() (untrack func()) {
 	cc.active.Add(1)
-	context.AfterFunc(qs.Context(), func() {
-		if cc.active.Add(-1) == 0 {
-			cc.closeIfDrained()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			if cc.active.Add(-1) == 0 {
+				cc.closeIfDrained()
+			}
+		})
+	}
+}
+
+// untrackWithResponse ends the request's count when the application is done
+// with resp: when its body is read to the end or closed. The stream ending at
+// the QUIC layer is too early a sign, since the response may still wait, read
+// from the stream but not yet by the application, in our buffers; closing the
+// connection then would lose it. A CONNECT stream counts until both of its
+// directions have ended.
+func (cc *clientConn) untrackWithResponse(resp *http.Response, qs quicStream, untrack func()) {
+	if b, ok := resp.Body.(*responseBody); ok {
+		prev := b.onDone
+		b.onDone = func() {
+			if prev != nil {
+				prev()
+			}
+			untrack()
 		}
-	})
+		return
+	}
+	context.AfterFunc(qs.Context(), untrack)
 }
 
 // closeIfDrained closes the connection with H3_NO_ERROR when the server sent

@@ -32,6 +32,13 @@ func (cc *clientConn) roundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
+	untrack := cc.trackRequest()
+	answered := false
+	defer func() {
+		if !answered {
+			untrack()
+		}
+	}()
 	var flow *datagramFlow
 	if isConnect && cc.c.local.h3Datagram {
 		flow = cc.c.registerFlow(qs.ID(), cc.t.DatagramQueueLen)
@@ -62,6 +69,8 @@ func (cc *clientConn) roundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
+	answered = true
+	cc.untrackWithResponse(resp, qs, untrack)
 	return resp, nil
 }
 
@@ -93,7 +102,6 @@ func (cc *clientConn) openRequestStream(ctx context.Context, protocol string) (q
 		qs.CancelRead(uint64(ErrCodeRequestCancelled))
 		return nil, errRetryUnsent
 	}
-	cc.trackStream(qs)
 	return qs, nil
 }
 

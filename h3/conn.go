@@ -57,6 +57,9 @@ func newConn(qc quicConn, server bool, logger *slog.Logger, maxField uint64,
 		maxField = defaultMaxFieldSectionSize
 	}
 	capacity, blocked := codec.localSettings()
+	// A field section blocked on dynamic table inserts waits for the encoder
+	// stream, which ends with the connection.
+	context.AfterFunc(qc.Context(), func() { codec.fail(context.Cause(qc.Context())) })
 	return &conn{
 		qc:     qc,
 		server: server,

@@ -35,6 +35,10 @@ type fieldCodec interface {
 	// streams until they end or an error occurs.
 	readEncoderStream(r io.Reader) error
 	readDecoderStream(r io.Reader) error
+	// fail makes every decode still waiting for inserts, and every later
+	// blocked one, return err: the connection ended, so the encoder stream
+	// will bring no more.
+	fail(err error)
 }
 
 // errFieldSectionTooLarge reports a decoded section over the size limit; the

@@ -17,6 +17,7 @@ func (literalCodec) localSettings() (uint64, uint64)          { return 0, 0 }
 func (literalCodec) setPeerSettings(capacity, blocked uint64) {}
 func (literalCodec) setStreams(enc, dec io.Writer)            {}
 func (literalCodec) cancelStream(streamID int64)              {}
+func (literalCodec) fail(err error)                           {}
 
 func (literalCodec) encode(streamID int64, fields []hfield) ([]byte, error) {
 	b := []byte{0, 0} // Required Insert Count 0, Delta Base 0.
