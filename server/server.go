@@ -109,7 +109,9 @@ func New(opts Options) (*Server, error) {
 		MaxIdleTimeout:       opts.IdleTimeout,
 		MaxBidiRemoteStreams: int64(opts.MaxStreams),
 		EnableDatagrams:      true,
-		Logger:               lower,
+		// webtransport-go clients refuse a server without reset_stream_at.
+		EnableResetStreamAt: table.WebTransport() != nil,
+		Logger:              lower,
 	}
 	s.handler = &guard{s: s, next: table}
 	s.h3 = &h3.Server{Handler: s.handler, Logger: lower, MaxHeaderBytes: opts.MaxHeaderBytes,
