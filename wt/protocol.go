@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/peregrine-h3/peregrine/h3"
+	"github.com/peregrine-h3/peregrine/internal/quicvarint"
 )
 
 // SETTINGS identifiers of the WebTransport drafts
@@ -102,18 +103,7 @@ func parseCloseCapsule(v []byte) (uint32, string, error) {
 
 // appendVarint appends v in the QUIC variable-length encoding
 // (RFC 9000, Section 16).
-func appendVarint(b []byte, v uint64) []byte {
-	switch {
-	case v < 1<<6:
-		return append(b, byte(v))
-	case v < 1<<14:
-		return append(b, byte(v>>8)|0x40, byte(v))
-	case v < 1<<30:
-		return append(b, byte(v>>24)|0x80, byte(v>>16), byte(v>>8), byte(v))
-	}
-	return append(b, byte(v>>56)|0xc0, byte(v>>48), byte(v>>40), byte(v>>32),
-		byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
-}
+func appendVarint(b []byte, v uint64) []byte { return quicvarint.Append(b, v) }
 
 // readVarint reads one varint from r a byte at a time.
 func readVarint(r interface{ Read([]byte) (int, error) }) (uint64, error) {

@@ -1,42 +1,24 @@
 package wire
 
-import "encoding/binary"
+import "github.com/peregrine-h3/peregrine/internal/quicvarint"
 
 // MaxVarint is the largest value a variable-length integer can carry
 // (RFC 9000, Section 16): 2^62-1.
-const MaxVarint = 1<<62 - 1
+const MaxVarint = quicvarint.Max
 
 // VarintLen returns the number of bytes of the shortest encoding of v:
 // 1, 2, 4 or 8. It returns 8 for values above MaxVarint, which cannot be
 // encoded; callers check the range first.
-func VarintLen(v uint64) int {
-	switch {
-	case v < 1<<6:
-		return 1
-	case v < 1<<14:
-		return 2
-	case v < 1<<30:
-		return 4
-	}
-	return 8
-}
+func VarintLen(v uint64) int { return quicvarint.Len(v) }
 
 // AppendVarint appends the shortest encoding of v to b. It panics if v is
 // above MaxVarint: a value that large can only come from a bug of ours, since
 // every peer-supplied value is range-checked when parsed.
 func AppendVarint(b []byte, v uint64) []byte {
-	switch {
-	case v < 1<<6:
-		return append(b, byte(v))
-	case v < 1<<14:
-		return append(b, 0x40|byte(v>>8), byte(v))
-	case v < 1<<30:
-		return append(b, 0x80|byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
-	case v <= MaxVarint:
-		return append(b, 0xc0|byte(v>>56), byte(v>>48), byte(v>>40), byte(v>>32),
-			byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
+	if v > MaxVarint {
+		panic("wire: varint value above 2^62-1")
 	}
-	panic("wire: varint value above 2^62-1")
+	return quicvarint.Append(b, v)
 }
 
 // AppendVarintN appends v encoded in exactly n bytes (1, 2, 4 or 8), which may
@@ -93,29 +75,7 @@ func PutVarintN(b []byte, v uint64, n int) {
 // ConsumeVarint decodes the varint at the start of b. It returns the value and
 // the number of bytes read, or n < 0 if b is too short to hold it. It accepts
 // encodings that are longer than necessary; see ConsumeMinimalVarint.
-func ConsumeVarint(b []byte) (v uint64, n int) {
-	if len(b) == 0 {
-		return 0, -1
-	}
-	switch b[0] >> 6 {
-	case 0:
-		return uint64(b[0]), 1
-	case 1:
-		if len(b) < 2 {
-			return 0, -1
-		}
-		return uint64(binary.BigEndian.Uint16(b)) & 0x3fff, 2
-	case 2:
-		if len(b) < 4 {
-			return 0, -1
-		}
-		return uint64(binary.BigEndian.Uint32(b)) & 0x3fffffff, 4
-	}
-	if len(b) < 8 {
-		return 0, -1
-	}
-	return binary.BigEndian.Uint64(b) & MaxVarint, 8
-}
+func ConsumeVarint(b []byte) (v uint64, n int) { return quicvarint.Consume(b) }
 
 // ConsumeMinimalVarint is ConsumeVarint that also reports whether the
 // encoding was the shortest possible one, as RFC 9000, Section 12.4 requires
